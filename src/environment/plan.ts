@@ -1,0 +1,151 @@
+import { Problem } from "../problems";
+import { StackKind } from "../settings";
+import { KeyReport } from "../validate/composeProject";
+
+/**
+ * The deployment plan: what each service folder becomes on one stack, with the stack's environment
+ * applied (rewrites, secrets). Plain data, no Pulumi: the declare stage maps it onto resources.
+ */
+export interface DeploymentPlan {
+  readonly stack: string;
+  readonly kind: StackKind;
+  readonly services: readonly ServicePlan[];
+  /** External networks the services join, created by the stack when `createExternalNetworks`. */
+  readonly externalNetworks: readonly string[];
+  readonly createExternalNetworks: boolean;
+  readonly problems: readonly Problem[];
+}
+
+export interface ServicePlan {
+  /** Folder name: the component's name and every child's name prefix. */
+  readonly folder: string;
+  readonly dir: string;
+  readonly projectName: string;
+  readonly networks: readonly NetworkPlan[];
+  readonly volumes: readonly VolumePlan[];
+  readonly builtImages: readonly BuiltImagePlan[];
+  readonly remoteImages: readonly string[];
+  readonly containers: readonly ContainerPlan[];
+  readonly keys: readonly KeyReport[];
+}
+
+export interface NetworkPlan {
+  readonly key: string;
+  readonly name: string;
+  /** False for external networks: joined by name, never created or deleted by this service. */
+  readonly managed: boolean;
+  readonly driver?: string;
+  readonly driverOpts: Readonly<Record<string, string>>;
+  readonly internal?: boolean;
+  readonly attachable?: boolean;
+  readonly ipv6?: boolean;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+export interface VolumePlan {
+  readonly key: string;
+  readonly name: string;
+  /** False for external volumes on prod: used by name, never created or deleted. */
+  readonly managed: boolean;
+  /** Prod data volumes: protected and retained, so no `up` or `destroy` can delete their data. */
+  readonly protect: boolean;
+  readonly driver?: string;
+  readonly driverOpts: Readonly<Record<string, string>>;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+export interface BuiltImagePlan {
+  /** The compose service that builds it. */
+  readonly service: string;
+  /** The compose `image:`, e.g. `registry.picasoft.net/pica-static:1.2.0`. */
+  readonly imageName: string;
+  /** Repository-relative context and Dockerfile (stable strings: they are compared literally). */
+  readonly context: string;
+  readonly dockerfile: string;
+  readonly args: Readonly<Record<string, string>>;
+  readonly target?: string;
+  readonly push: boolean;
+}
+
+export interface EnvVar {
+  readonly name: string;
+  readonly value: string;
+  readonly secret: boolean;
+}
+
+export interface Upload {
+  /** Path inside the container. */
+  readonly target: string;
+  /** Text content (rewritten on test), or base64 for binary files. */
+  readonly content?: string;
+  readonly contentBase64?: string;
+  readonly secret: boolean;
+  readonly executable: boolean;
+  /** Where it comes from, for messages. */
+  readonly origin: string;
+}
+
+export interface ContainerMount {
+  readonly target: string;
+  readonly readOnly: boolean;
+  /** A named volume (its Docker name and, when managed here, its key), or an absolute host path. */
+  readonly volume?: { readonly key: string; readonly name: string };
+  readonly hostPath?: string;
+  readonly anonymous?: boolean;
+}
+
+export interface HealthcheckPlan {
+  readonly tests: readonly string[];
+  readonly interval: string;
+  readonly timeout: string;
+  readonly startPeriod: string;
+  readonly retries: number;
+}
+
+export interface ContainerPlan {
+  readonly service: string;
+  readonly name: string;
+  readonly image: { readonly built: string } | { readonly remote: string };
+  readonly command?: readonly string[];
+  readonly entrypoint?: readonly string[];
+  readonly env: readonly EnvVar[];
+  readonly labels: Readonly<Record<string, string>>;
+  readonly ports: readonly { readonly internal: number; readonly external?: number; readonly ip: string; readonly protocol: string }[];
+  readonly mounts: readonly ContainerMount[];
+  readonly tmpfs: Readonly<Record<string, string>>;
+  readonly uploads: readonly Upload[];
+  readonly networks: readonly { readonly key: string; readonly name: string; readonly managed: boolean; readonly aliases: readonly string[]; readonly ipv4Address?: string }[];
+  readonly networkMode?: string;
+  readonly restart: string;
+  readonly maxRetryCount?: number;
+  readonly healthcheck?: HealthcheckPlan;
+  /** Wait for `healthy` at creation (containers with a healthcheck), for this many seconds. */
+  readonly waitSeconds?: number;
+  readonly init?: boolean;
+  readonly user?: string;
+  readonly workingDir?: string;
+  readonly hostname?: string;
+  readonly domainname?: string;
+  readonly hosts: readonly { readonly host: string; readonly ip: string }[];
+  readonly capAdd: readonly string[];
+  readonly capDrop: readonly string[];
+  readonly logDriver?: string;
+  readonly logOpts: Readonly<Record<string, string>>;
+  readonly stopSignal?: string;
+  readonly stopTimeout?: number;
+  readonly dependsOn: readonly string[];
+  readonly privileged?: boolean;
+  readonly readOnly?: boolean;
+  readonly shmSizeMb?: number;
+  readonly sysctls: Readonly<Record<string, string>>;
+  readonly ulimits: readonly { readonly name: string; readonly soft: number; readonly hard: number }[];
+  readonly dns: readonly string[];
+  readonly memoryMb?: number;
+  readonly securityOpts: readonly string[];
+  readonly groupAdd: readonly string[];
+  readonly tty?: boolean;
+  readonly stdinOpen?: boolean;
+  readonly removeAnonymousVolumes: boolean;
+  /** Hash of what the container runs (secret values excluded), carried as a label. */
+  readonly inputsHash: string;
+}

@@ -1,0 +1,81 @@
+import { error, Problem } from "./problems";
+import { RewriteRule } from "./environment/rewrite";
+
+/** The two kinds of stack the project knows. */
+export type StackKind = "test" | "prod";
+
+/** Prod secret values given with `pulumi config set --secret --path 'secrets["<folder>"]["<file>"].<KEY>'`. */
+export type ConfiguredSecrets = Readonly<Record<string, Readonly<Record<string, string | Readonly<Record<string, string>>>>>>;
+
+export interface RegistrySettings {
+  readonly server: string;
+  readonly username?: string;
+  readonly password?: string;
+}
+
+/** Everything the stack's config says, parsed and checked; see Pulumi.yaml for the keys. */
+export interface StackSettings {
+  readonly stack: string;
+  readonly kind: StackKind;
+  readonly servicesDir: string;
+  readonly only?: readonly string[];
+  readonly rewrites: readonly RewriteRule[];
+  readonly registry: RegistrySettings;
+  readonly createExternalNetworks: boolean;
+  readonly dockerHost?: string;
+  readonly secrets: ConfiguredSecrets;
+}
+
+export const DEFAULT_REGISTRY = "registry.picasoft.net";
+
+/** Reads the config through `get(key)` (raw strings; objects and lists as JSON). */
+export function readSettings(stack: string, get: (key: string) => string | undefined): { settings?: StackSettings; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const file = `Pulumi.${stack}.yaml`;
+  const json = <T>(key: string, fallback: T): T => {
+    const raw = get(key);
+    if (raw === undefined || raw === "") return fallback;
+    try {
+      return JSON.parse(raw) as T;
+    } catch {
+      problems.push(error(file, `config key '${key}' must be structured (a list or a mapping), not '${raw.length > 40 ? raw.slice(0, 40) + "…" : raw}'`));
+      return fallback;
+    }
+  };
+  const kindRaw = get("kind") ?? (stack === "test" || stack === "prod" ? stack : undefined);
+  if (kindRaw !== "test" && kindRaw !== "prod") {
+    problems.push(error(file, `config key 'kind' must be 'test' or 'prod' (it defaults to the stack name only for stacks named test or prod); run: pulumi config set kind test`));
+  }
+  const rewrites = json<RewriteRule[]>("rewrites", []);
+  if (!Array.isArray(rewrites) || rewrites.some((r) => typeof r?.from !== "string" || typeof r?.to !== "string" || r.from === "")) {
+    problems.push(error(file, "config key 'rewrites' must be a list of {from, to} strings, e.g. [{from: picasoft.net, to: test.picasoft.net}]"));
+  }
+  if (kindRaw === "prod" && Array.isArray(rewrites) && rewrites.length > 0) {
+    problems.push(error(file, "config key 'rewrites' is for test stacks only; a prod stack deploys the production URLs as committed"));
+  }
+  const only = json<string[] | undefined>("services", undefined);
+  if (only !== undefined && (!Array.isArray(only) || only.some((s) => typeof s !== "string"))) {
+    problems.push(error(file, "config key 'services' must be a list of service folder names"));
+  }
+  const registry = json<Partial<RegistrySettings>>("registry", {});
+  const bool = (key: string, fallback: boolean): boolean => {
+    const raw = get(key);
+    if (raw === undefined || raw === "") return fallback;
+    if (raw === "true" || raw === "false") return raw === "true";
+    problems.push(error(file, `config key '${key}' must be true or false, not '${raw}'`));
+    return fallback;
+  };
+  const secrets = json<ConfiguredSecrets>("secrets", {});
+  const settings: StackSettings = {
+    stack,
+    kind: kindRaw === "prod" ? "prod" : "test",
+    servicesDir: get("servicesDir") || "services",
+    only: Array.isArray(only) ? only : undefined,
+    rewrites: Array.isArray(rewrites) ? rewrites : [],
+    registry: { server: registry.server ?? DEFAULT_REGISTRY, username: registry.username, password: registry.password },
+    createExternalNetworks: bool("createExternalNetworks", false),
+    dockerHost: get("dockerHost") || undefined,
+    secrets: typeof secrets === "object" && secrets !== null ? secrets : {},
+  };
+  return problems.length > 0 ? { problems } : { settings, problems };
+}

@@ -1,0 +1,115 @@
+import { interpolate, Lookup } from "./interpolate";
+
+/**
+ * Env files (`env_file:`, `.env`, `secrets/*.secrets`) read with compose's rules, which differ from
+ * the npm `dotenv` package: a bare `NAME` line takes NAME from the environment (and is dropped when
+ * unset), single-quoted values stay literal, double-quoted values know `\n`-style escapes, and `${A}`
+ * expands in unquoted and double-quoted values (from earlier lines of the same file first, then the
+ * environment).
+ */
+export interface EnvEntry {
+  readonly name: string;
+  readonly value: string;
+  readonly line: number;
+}
+
+export interface EnvFileProblem {
+  readonly line: number;
+  readonly column: number;
+  readonly message: string;
+  readonly severity: "error" | "warning";
+}
+
+export interface ParsedEnvFile {
+  readonly entries: readonly EnvEntry[];
+  readonly problems: readonly EnvFileProblem[];
+}
+
+const KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+const ESCAPES: Record<string, string> = { n: "\n", t: "\t", r: "\r", '"': '"', "\\": "\\", $: "$$" };
+
+export function parseEnvFile(text: string, environment: Lookup): ParsedEnvFile {
+  const lines = text.replace(/\r\n?/g, "\n").split("\n");
+  const values = new Map<string, EnvEntry>();
+  const problems: EnvFileProblem[] = [];
+  const lookup: Lookup = (name) => values.get(name)?.value ?? environment(name);
+
+  for (let i = 0; i < lines.length; i++) {
+    const lineNo = i + 1;
+    let raw = lines[i].trimStart();
+    const indent = lines[i].length - raw.length;
+    if (raw === "" || raw.startsWith("#")) continue;
+    if (raw.startsWith("export ")) raw = raw.slice(7).trimStart();
+
+    const eq = raw.indexOf("=");
+    const name = (eq === -1 ? raw : raw.slice(0, eq)).trim();
+    if (!KEY.test(name)) {
+      problems.push({ line: lineNo, column: indent + 1, severity: "error", message: `'${name}' is not a valid variable name; lines must be NAME=value, NAME, or # comments` });
+      continue;
+    }
+    if (eq === -1) {
+      const inherited = environment(name);
+      if (inherited !== undefined) values.set(name, { name, value: inherited, line: lineNo });
+      continue;
+    }
+    let rest = raw.slice(eq + 1);
+    const valueColumn = indent + eq + 2;
+    let value: string;
+    const quote = rest.trimStart()[0];
+    if (quote === "'" || quote === '"') {
+      rest = rest.trimStart().slice(1);
+      // Quoted values may span lines until the closing quote.
+      let body = "";
+      let closed = -1;
+      let j = i;
+      for (;;) {
+        closed = findClosingQuote(rest, quote);
+        if (closed !== -1) break;
+        if (j + 1 >= lines.length) break;
+        body += rest + "\n";
+        rest = lines[++j];
+      }
+      if (closed === -1) {
+        problems.push({ line: lineNo, column: valueColumn, severity: "error", message: `unterminated ${quote === "'" ? "single" : "double"}-quoted value for ${name}` });
+        i = j;
+        continue;
+      }
+      body += rest.slice(0, closed);
+      const after = rest.slice(closed + 1).trim();
+      if (after !== "" && !after.startsWith("#")) {
+        problems.push({ line: j + 1, column: 1, severity: "error", message: `unexpected text after the closing quote of ${name}: '${after}'` });
+      }
+      i = j;
+      if (quote === "'") {
+        value = body;
+      } else {
+        const unescaped = body.replace(/\\(.)/g, (m, c: string) => ESCAPES[c] ?? m);
+        value = expand(unescaped, name, lineNo, valueColumn, lookup, problems);
+      }
+    } else {
+      const comment = rest.search(/\s#/);
+      const bare = (comment === -1 ? rest : rest.slice(0, comment)).trim();
+      value = expand(bare, name, lineNo, valueColumn, lookup, problems);
+    }
+    values.set(name, { name, value, line: lineNo });
+  }
+  return { entries: [...values.values()], problems };
+}
+
+function findClosingQuote(s: string, quote: string): number {
+  for (let k = 0; k < s.length; k++) {
+    if (quote === '"' && s[k] === "\\") {
+      k++;
+      continue;
+    }
+    if (s[k] === quote) return k;
+  }
+  return -1;
+}
+
+function expand(value: string, name: string, line: number, column: number, lookup: Lookup, problems: EnvFileProblem[]): string {
+  const r = interpolate(value, lookup);
+  for (const e of r.errors) problems.push({ line, column, severity: "error", message: `${name}: ${e}` });
+  for (const u of r.unset) problems.push({ line, column, severity: "warning", message: `${name}: variable ${u} is not set; it becomes an empty string` });
+  return r.value;
+}

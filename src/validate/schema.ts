@@ -1,0 +1,122 @@
+import Ajv, { ErrorObject, ValidateFunction } from "ajv";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+/**
+ * Validation against the official compose-spec JSON schema (draft-07). The schema ships with the
+ * `dclint` package; its path is not exported, so it is found beside the package's package.json.
+ */
+export interface SchemaProblem {
+  readonly path: (string | number)[];
+  /** For unknown keys: the key itself, so the position is the key's, not its parent's. */
+  readonly key?: string;
+  readonly message: string;
+}
+
+let compiled: ValidateFunction | undefined;
+
+function validator(): ValidateFunction {
+  if (compiled) return compiled;
+  const schemaFile = path.join(path.dirname(require.resolve("dclint/package.json")), "schemas", "compose.schema.json");
+  const schema = JSON.parse(fs.readFileSync(schemaFile, "utf8"));
+  schema.$schema = "http://json-schema.org/draft-07/schema#";
+  const ajv = new Ajv({ allErrors: true, allowUnionTypes: true, strict: false });
+  compiled = ajv.compile(schema);
+  return compiled;
+}
+
+export function schemaProblems(data: unknown): SchemaProblem[] {
+  const validate = validator();
+  if (validate(data)) return [];
+  return summarise(validate.errors ?? [], data);
+}
+
+function pointerToPath(pointer: string): (string | number)[] {
+  if (pointer === "") return [];
+  return pointer
+    .slice(1)
+    .split("/")
+    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+export function dotted(p: readonly (string | number)[]): string {
+  return p.map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`)).join("") || "(top level)";
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+function valueAt(data: unknown, p: (string | number)[]): unknown {
+  let v: any = data;
+  for (const s of p) v = v?.[s];
+  return v;
+}
+
+/**
+ * Ajv reports every failed branch of a oneOf/anyOf; a user wants one sentence per place. Errors are
+ * grouped by instance path: unknown keys and enum/pattern errors are kept as they are; type errors at
+ * the same place are merged into "must be A or B".
+ */
+function summarise(errors: ErrorObject[], data: unknown): SchemaProblem[] {
+  const out: SchemaProblem[] = [];
+  const byPath = new Map<string, ErrorObject[]>();
+  for (const e of errors) {
+    const list = byPath.get(e.instancePath) ?? [];
+    list.push(e);
+    byPath.set(e.instancePath, list);
+  }
+  const seen = new Set<string>();
+  const push = (p: SchemaProblem): void => {
+    const k = `${dotted(p.path)}|${p.key ?? ""}|${p.message}`;
+    if (!seen.has(k)) {
+      seen.add(k);
+      out.push(p);
+    }
+  };
+  for (const [pointer, errs] of byPath) {
+    const p = pointerToPath(pointer);
+    const where = dotted(p);
+    const deeper = [...byPath.keys()].some((k) => k !== pointer && k.startsWith(pointer + "/"));
+    const types = new Set<string>();
+    for (const e of errs) {
+      switch (e.keyword) {
+        case "additionalProperties": {
+          const key = String(e.params.additionalProperty);
+          if (key.startsWith("x-")) break;
+          push({ path: p, key, message: `${where}: unknown key '${key}'; check its spelling against the compose specification` });
+          break;
+        }
+        case "type":
+          for (const t of String(e.params.type).split(",")) types.add(t);
+          break;
+        case "enum":
+          push({ path: p, message: `${where} must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}, not ${describe(valueAt(data, p))}` });
+          break;
+        case "required":
+          push({ path: p, message: `${where}: missing required key '${e.params.missingProperty}'` });
+          break;
+        case "oneOf":
+        case "anyOf":
+        case "if":
+        case "not":
+          break;
+        default:
+          push({ path: p, message: `${where} ${e.message ?? "is invalid"}` });
+      }
+    }
+    if (types.size > 0 && !deeper) {
+      const list = [...types];
+      const said = list.length === 1 ? list[0] : `${list.slice(0, -1).join(", ")} or ${list[list.length - 1]}`;
+      push({ path: p, message: `${where} must be ${said}, not ${describe(valueAt(data, p))}` });
+    }
+    if (types.size === 0 && !deeper && errs.every((e) => ["oneOf", "anyOf", "not", "if"].includes(e.keyword))) {
+      push({ path: p, message: `${where} does not match any form the compose specification allows` });
+    }
+  }
+  return out;
+}
