@@ -1,0 +1,63 @@
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import { CONTAINER, Declared, envs, find, IMAGE, isSecret, labels, runProgram, unwrap, uploads, VOLUME } from "./recorder";
+
+const SECRETS = {
+  "pica-pad": { db: { POSTGRES_PASSWORD: "s3cr3t-pad-db", DB_PASS: "s3cr3t-pad-db" } },
+  "pica-mattermost": { mattermost: { MM_SQLSETTINGS_DATASOURCE: "postgres://mattermost:s3cr3t-mm@db:5432/mattermost" }, db_password: "s3cr3t-mm" },
+};
+
+describe("prod stack over the example services (mocks)", () => {
+  let d: Declared;
+  before(async () => {
+    d = await runProgram(
+      "prod",
+      { kind: "prod", registry: { server: "registry.picasoft.net", username: "deploy", password: "registry-pass" }, secrets: SECRETS },
+      { secretKeys: ["secrets", "registry"] },
+    );
+  });
+
+  it("pushes home-built images to the registry with credentials as secrets", () => {
+    const img = find(d, IMAGE, "pica-static/web");
+    assert.equal(img.inputs.skipPush, false);
+    const registry = unwrap(img.inputs.registry);
+    assert.equal(registry.server, "registry.picasoft.net");
+    assert.equal(registry.username, "deploy");
+    assert.equal(registry.password, "registry-pass");
+    assert.ok(isSecret(img.inputs.registry) || isSecret(img.inputs.registry.password), "the registry password is a Pulumi secret");
+  });
+
+  it("protects and retains every data volume", () => {
+    const volumes = d.resources.filter((r) => r.type === VOLUME);
+    assert.equal(volumes.length, 3);
+    for (const v of volumes) {
+      assert.equal(v.options.protect, true, v.name);
+      assert.equal(v.options.retainOnDelete, true, v.name);
+    }
+  });
+
+  it("deploys production URLs unchanged", () => {
+    const web = find(d, CONTAINER, "pica-static/web");
+    assert.equal(labels(web)["traefik.http.routers.pica-static.rule"], "Host(`www.picasoft.net`) || Host(`picasoft.net`)");
+    assert.match(uploads(web)["/etc/httpd.conf"].content, /https:\/\/wiki\.picasoft\.net\//);
+    assert.equal(labels(web)["dockerfiles.stack"], "prod");
+  });
+
+  it("uses the configured secrets, never the examples, as Pulumi secrets", () => {
+    const app = find(d, CONTAINER, "pica-pad/app");
+    assert.ok(isSecret(app.inputs.envs));
+    assert.equal(envs(app).POSTGRES_PASSWORD, "s3cr3t-pad-db");
+    const db = find(d, CONTAINER, "pica-mattermost/db");
+    assert.ok(isSecret(db.inputs.uploads));
+    assert.equal(unwrap(uploads(db)["/run/secrets/db_password"].content), "s3cr3t-mm");
+    const everything = JSON.stringify(d.resources.map((r) => unwrap(r.inputs)));
+    assert.ok(!everything.includes("example-password"), "no example secret reaches prod");
+    assert.ok(!everything.includes("example-db-password"));
+  });
+
+  it("looks up the external proxy network instead of creating it", () => {
+    const lookups = d.calls.filter((c) => c.token === "docker:index/getNetwork:getNetwork").map((c) => c.inputs.name);
+    assert.ok(lookups.length >= 1 && lookups.every((n) => n === "proxy"));
+    assert.ok(!d.resources.some((r) => r.name === "external/proxy"));
+  });
+});

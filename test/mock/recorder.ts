@@ -1,0 +1,136 @@
+/**
+ * Runs the Pulumi program under mocks (no engine, no Docker) and records what it declares: every
+ * resource's type, name, inputs and options, and every data-source call. Each test file runs in its
+ * own process, so Pulumi's global state is fresh for each.
+ */
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+
+export const PROJECT = "dockerfiles";
+export const REPO_ROOT = path.resolve(__dirname, "../..");
+
+export interface DeclaredResource {
+  type: string;
+  name: string;
+  inputs: Record<string, any>;
+  options: { protect?: boolean; retainOnDelete?: boolean; deleteBeforeReplace?: boolean; replaceOnChanges?: string[]; dependsOn: string[]; parent?: string };
+}
+
+export interface Declared {
+  resources: DeclaredResource[];
+  calls: { token: string; inputs: Record<string, any> }[];
+  outputs: Record<string, any>;
+}
+
+/** Secret inputs reach mocks wrapped in Pulumi's secret envelope; this tells them apart. */
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+export function isSecret(v: unknown): boolean {
+  return typeof v === "object" && v !== null && (v as any)["4dabf18193072939515e22adb298388d"] === SECRET_SIG;
+}
+export function unwrap(v: any): any {
+  if (isSecret(v)) return unwrap(v.value);
+  if (Array.isArray(v)) return v.map(unwrap);
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrap(x)]));
+  return v;
+}
+
+function fakeDigest(s: string): string {
+  let h = 0;
+  for (const c of s) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  return `sha256:${h.toString(16).padStart(8, "0")}`;
+}
+
+export async function runProgram(stack: string, config: Record<string, unknown>, opts: { cwd?: string; secretKeys?: string[] } = {}): Promise<Declared> {
+  const declared: Declared = { resources: [], calls: [], outputs: {} };
+  const byName = new Map<string, DeclaredResource>();
+  pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        const r = byName.get(`${args.type}::${args.name}`);
+        if (r) r.inputs = args.inputs;
+        const state: Record<string, any> = { ...args.inputs };
+        if (args.type === "docker:index/image:Image") state.repoDigest = fakeDigest(String(args.inputs.imageName));
+        if (args.type === "docker:index/remoteImage:RemoteImage") state.imageId = fakeDigest(String(args.inputs.name));
+        return { id: `${args.name}-id`, state };
+      },
+      call(args) {
+        declared.calls.push({ token: args.token, inputs: args.inputs });
+        if (args.token === "docker:index/getNetwork:getNetwork") return { id: `${args.inputs.name}-id`, name: args.inputs.name, driver: "bridge" };
+        return {};
+      },
+    },
+    PROJECT,
+    stack,
+    false,
+  );
+  const all: Record<string, string> = {};
+  for (const [k, v] of Object.entries(config)) all[`${PROJECT}:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
+  pulumi.runtime.setAllConfig(all, (opts.secretKeys ?? []).map((k) => `${PROJECT}:${k}`));
+
+  // Options (protect, deleteBeforeReplace, dependencies…) are not passed to mocks: read them from the
+  // registration request the SDK sends to the mock monitor.
+  const monitor = pulumi.runtime.getMonitor() as any;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: any, callback: any) => {
+    const nameOf = (urn: string): string => urn.slice(urn.lastIndexOf("::") + 2);
+    const r: DeclaredResource = {
+      type: req.getType(),
+      name: req.getName(),
+      inputs: {},
+      options: {
+        protect: req.getProtect(),
+        retainOnDelete: req.getRetainondelete(),
+        deleteBeforeReplace: req.getDeletebeforereplace(),
+        replaceOnChanges: req.getReplaceonchangesList(),
+        dependsOn: req.getDependenciesList().map(nameOf),
+        parent: req.getParent() ? nameOf(req.getParent()) : undefined,
+      },
+    };
+    declared.resources.push(r);
+    byName.set(`${r.type}::${r.name}`, r);
+    return register(req, callback);
+  };
+
+  const previous = process.cwd();
+  process.chdir(opts.cwd ?? REPO_ROOT);
+  try {
+    const program = require(path.join(REPO_ROOT, "index.ts"));
+    declared.outputs = await new Promise((resolve) => pulumi.output(program.services).apply(resolve));
+  } finally {
+    process.chdir(previous);
+  }
+  // Let the last registrations reach the mocks.
+  await new Promise((r) => setTimeout(r, 50));
+  return declared;
+}
+
+export function find(d: Declared, type: string, name: string): DeclaredResource {
+  const r = d.resources.find((x) => x.type === type && x.name === name);
+  if (!r) throw new Error(`no ${type} named ${name}; declared: ${d.resources.map((x) => `${x.type} ${x.name}`).join(", ")}`);
+  return r;
+}
+
+export const CONTAINER = "docker:index/container:Container";
+export const IMAGE = "docker:index/image:Image";
+export const REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage";
+export const VOLUME = "docker:index/volume:Volume";
+export const NETWORK = "docker:index/network:Network";
+export const SERVICE = "dockerfiles:service:Service";
+
+export function labels(r: DeclaredResource): Record<string, string> {
+  return Object.fromEntries(unwrap(r.inputs.labels ?? []).map((l: any) => [l.label, l.value]));
+}
+export function envs(r: DeclaredResource): Record<string, string> {
+  return Object.fromEntries(unwrap(r.inputs.envs ?? []).map((e: string) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+}
+export function uploads(r: DeclaredResource): Record<string, any> {
+  const list = isSecret(r.inputs.uploads) ? r.inputs.uploads.value : (r.inputs.uploads ?? []);
+  return Object.fromEntries(list.map((u: any) => [unwrap(u).file, u]));
+}
+
+/** Test-stack config as in Pulumi.test.yaml. */
+export const TEST_CONFIG = {
+  kind: "test",
+  createExternalNetworks: "true",
+  rewrites: [{ from: "picasoft.net", to: "test.picasoft.net" }],
+};

@@ -1,0 +1,122 @@
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import { CONTAINER, Declared, envs, find, IMAGE, isSecret, labels, NETWORK, REMOTE_IMAGE, runProgram, SERVICE, TEST_CONFIG, unwrap, uploads, VOLUME } from "./recorder";
+
+describe("test stack over the example services (mocks)", () => {
+  let d: Declared;
+  before(async () => {
+    d = await runProgram("test", TEST_CONFIG);
+  });
+
+  it("declares one component per service folder, never the template", () => {
+    const services = d.resources.filter((r) => r.type === SERVICE).map((r) => r.name).sort();
+    assert.deepEqual(services, ["pica-mattermost", "pica-pad", "pica-static"]);
+    assert.ok(!d.resources.some((r) => r.name.startsWith("template/")));
+  });
+
+  it("gives every resource a unique URN and parents children to their service", () => {
+    const urns = d.resources.map((r) => `${r.type}::${r.name}`);
+    assert.equal(new Set(urns).size, urns.length);
+    for (const r of d.resources.filter((x) => x.type.startsWith("docker:") && !x.name.startsWith("external/"))) {
+      assert.equal(r.options.parent, r.name.split("/")[0], `${r.name} parent`);
+    }
+  });
+
+  it("builds home-built images with the compose image name, without pushing", () => {
+    const img = find(d, IMAGE, "pica-static/web");
+    assert.equal(img.inputs.imageName, "registry.picasoft.net/pica-static:1.2.0");
+    assert.equal(img.inputs.skipPush, true);
+    assert.equal(img.inputs.build.context, "services/pica-static");
+    assert.equal(img.inputs.build.dockerfile, "services/pica-static/Dockerfile");
+    assert.deepEqual(img.inputs.build.args, { STATIC_VERSION: "1.2.0" });
+    assert.equal(img.inputs.registry, undefined);
+  });
+
+  it("keeps pulled images locally, with interpolated tags from the folder's .env", () => {
+    const etherpad = find(d, REMOTE_IMAGE, "pica-pad/etherpad/etherpad:2.2.7");
+    assert.equal(etherpad.inputs.keepLocally, true);
+    find(d, REMOTE_IMAGE, "pica-pad/postgres:16.4-bookworm");
+  });
+
+  it("rewrites Traefik rules and config files, never image names", () => {
+    const web = find(d, CONTAINER, "pica-static/web");
+    assert.equal(labels(web)["traefik.http.routers.pica-static.rule"], "Host(`www.test.picasoft.net`) || Host(`test.picasoft.net`)");
+    assert.equal(labels(web)["traefik.http.services.pica-static.loadbalancer.server.port"], "8080");
+    const files = uploads(web);
+    assert.match(files["/etc/httpd.conf"].content, /https:\/\/wiki\.test\.picasoft\.net\//);
+    assert.match(files["/srv/www/index.html"].content, /https:\/\/pad\.test\.picasoft\.net/);
+    assert.doesNotMatch(files["/srv/www/index.html"].content, /\/\/pad\.picasoft\.net/);
+    // The container runs the built image (its ID), not a rewritten name.
+    assert.match(web.inputs.image, /^sha256:/);
+    assert.equal(find(d, IMAGE, "pica-static/web").inputs.imageName, "registry.picasoft.net/pica-static:1.2.0");
+    const mm = find(d, CONTAINER, "pica-mattermost/mattermost");
+    assert.match(uploads(mm)["/mattermost/config/config.json"].content, /"SiteURL": "https:\/\/team\.test\.picasoft\.net"/);
+    assert.equal(envs(mm).MM_SERVICESETTINGS_SITEURL, "https://team.test.picasoft.net");
+  });
+
+  it("uses the example secrets as dummy values, as Pulumi secrets", () => {
+    const app = find(d, CONTAINER, "pica-pad/app");
+    assert.ok(isSecret(app.inputs.envs), "envs with a secret are a secret");
+    const e = envs(app);
+    assert.equal(e.POSTGRES_PASSWORD, "example-password");
+    assert.equal(e.DB_HOST, "db");
+    assert.equal(e.ADMIN_URL, "https://pad.test.picasoft.net/admin");
+    const db = find(d, CONTAINER, "pica-mattermost/db");
+    assert.ok(isSecret(db.inputs.uploads), "uploads holding a secret are a secret");
+    assert.equal(unwrap(uploads(db)["/run/secrets/db_password"].content), "example-db-password\n");
+  });
+
+  it("maps compose keys onto the container", () => {
+    const db = find(d, CONTAINER, "pica-pad/db");
+    assert.equal(db.inputs.name, "pica-pad-db");
+    assert.deepEqual(db.inputs.healthcheck, { tests: ["CMD-SHELL", "pg_isready -U ${POSTGRES_USER}"], interval: "10s", timeout: "5s", startPeriod: "20s", retries: 5 });
+    assert.equal(db.inputs.wait, true);
+    assert.ok(db.inputs.waitTimeout >= 60);
+    assert.equal(db.inputs.stopTimeout, 60);
+    assert.equal(db.inputs.restart, "unless-stopped");
+    assert.deepEqual(db.inputs.volumes, [{ containerPath: "/var/lib/postgresql/data", volumeName: "pica-pad-db" }]);
+    assert.deepEqual(db.inputs.networksAdvanced, [{ name: "pica-pad-db", aliases: ["db"] }]);
+    const app = find(d, CONTAINER, "pica-pad/app");
+    assert.deepEqual(app.inputs.networksAdvanced.map((n: any) => n.name), ["proxy", "pica-pad-db"]);
+    assert.ok(app.options.dependsOn.includes("pica-pad/db"), "app waits for its database (depends_on)");
+    assert.ok(!find(d, CONTAINER, "pica-pad/db").options.dependsOn.includes("pica-pad/app"));
+    const web = find(d, CONTAINER, "pica-static/web");
+    assert.equal(web.inputs.init, true);
+    const mmdb = find(d, CONTAINER, "pica-mattermost/db");
+    assert.equal(mmdb.inputs.shmSize, 256);
+    assert.equal(mmdb.inputs.logDriver, "json-file");
+    assert.deepEqual(mmdb.inputs.logOpts, { "max-size": "10m", "max-file": "3" });
+  });
+
+  it("replaces containers safely: delete first (fixed names), healthcheck edits replace", () => {
+    for (const c of d.resources.filter((r) => r.type === CONTAINER)) {
+      assert.equal(c.options.deleteBeforeReplace, true, c.name);
+      assert.deepEqual(c.options.replaceOnChanges, ["healthcheck"], c.name);
+    }
+  });
+
+  it("labels every container with stack, folder, service and an inputs hash", () => {
+    for (const c of d.resources.filter((r) => r.type === CONTAINER)) {
+      const l = labels(c);
+      const [folder, service] = c.name.split("/");
+      assert.equal(l["dockerfiles.stack"], "test");
+      assert.equal(l["dockerfiles.folder"], folder);
+      assert.equal(l["dockerfiles.service"], service);
+      assert.match(l["dockerfiles.inputs"], /^[0-9a-f]{16}$/);
+    }
+  });
+
+  it("creates fresh, unprotected volumes and the external proxy network once", () => {
+    for (const v of d.resources.filter((r) => r.type === VOLUME)) assert.notEqual(v.options.protect, true, v.name);
+    const proxies = d.resources.filter((r) => r.type === NETWORK && r.inputs.name === "proxy");
+    assert.equal(proxies.length, 1);
+    assert.equal(proxies[0].name, "external/proxy");
+    assert.equal(find(d, NETWORK, "pica-pad/db").inputs.name, "pica-pad-db");
+    assert.equal(d.calls.filter((c) => c.token === "docker:index/getNetwork:getNetwork").length, 0);
+  });
+
+  it("exports container names per service", () => {
+    assert.deepEqual(d.outputs["pica-pad"].containers, { app: "pica-pad-app", db: "pica-pad-db" });
+    assert.deepEqual(d.outputs["pica-static"].images, { web: "registry.picasoft.net/pica-static:1.2.0" });
+  });
+});
