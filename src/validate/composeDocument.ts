@@ -41,7 +41,7 @@ export function loadComposeDocument(
   interpolateNode(doc.contents, (node, message, severity) => {
     const offset = node.range?.[0] ?? 0;
     problems.push(severity === "error" ? error(file, message, at(offset)) : warning(file, message, at(offset)));
-  }, variables);
+  }, variables, doc, new Set());
 
   const locate = (path: ComposePath): Position | undefined => {
     for (let n = path.length; n >= 0; n--) {
@@ -80,16 +80,26 @@ function yamlMessage(e: YAML.YAMLError): string {
 
 type Report = (node: YAML.Node, message: string, severity: "error" | "warning") => void;
 
-/** Interpolates scalar values in place, keys excepted; `x-` extension keys are left alone. */
-function interpolateNode(node: unknown, report: Report, variables: Lookup): void {
+/**
+ * Interpolates scalar values in place, keys excepted; `x-` extension keys are left alone. Aliases
+ * (and `<<` merge keys) are followed, since compose interpolates after merging: a node anchored under
+ * an `x-` key is interpolated when something uses it. `seen` makes each node interpolated once.
+ */
+function interpolateNode(node: unknown, report: Report, variables: Lookup, doc: YAML.Document, seen: Set<unknown>): void {
+  if (YAML.isAlias(node)) {
+    interpolateNode(node.resolve(doc), report, variables, doc, seen);
+    return;
+  }
+  if (!YAML.isNode(node) || seen.has(node)) return;
+  seen.add(node);
   if (YAML.isMap(node)) {
     for (const pair of node.items) {
       const key = YAML.isScalar(pair.key) ? String(pair.key.value) : "";
       if (key.startsWith("x-")) continue;
-      interpolateNode(pair.value, report, variables);
+      interpolateNode(pair.value, report, variables, doc, seen);
     }
   } else if (YAML.isSeq(node)) {
-    for (const item of node.items) interpolateNode(item, report, variables);
+    for (const item of node.items) interpolateNode(item, report, variables, doc, seen);
   } else if (YAML.isScalar(node) && typeof node.value === "string") {
     const r = interpolate(node.value, variables);
     for (const e of r.errors) report(node, e, "error");

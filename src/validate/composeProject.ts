@@ -524,10 +524,11 @@ export function parsePort(p: unknown): PortMapping[] | string {
   const published = publishedPart === "" ? undefined : range(publishedPart);
   if (publishedPart !== "" && !published) return `'${str(p)}' is not a port mapping such as 8080:80 or 127.0.0.1:8080:80/tcp`;
   const count = targets[1] - targets[0] + 1;
-  if (published && published[1] - published[0] + 1 !== count && published[0] !== published[1]) return `'${str(p)}': the published and container ranges differ in size`;
+  // Docker refuses `8080:80-81` (one host port for a container range) like ranges of different sizes.
+  if (published && published[1] - published[0] + 1 !== count) return `'${str(p)}': the published and container ranges differ in size`;
   const out: PortMapping[] = [];
   for (let i = 0; i < count; i++) {
-    out.push({ target: targets[0] + i, published: published ? (published[0] === published[1] && count > 1 ? undefined : published[0] + i) : undefined, hostIp, protocol });
+    out.push({ target: targets[0] + i, published: published ? published[0] + i : undefined, hostIp, protocol });
   }
   return out;
 }

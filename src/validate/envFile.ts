@@ -37,9 +37,14 @@ export function parseEnvFile(text: string, environment: Lookup): ParsedEnvFile {
   for (let i = 0; i < lines.length; i++) {
     const lineNo = i + 1;
     let raw = lines[i].trimStart();
-    const indent = lines[i].length - raw.length;
+    let indent = lines[i].length - raw.length;
     if (raw === "" || raw.startsWith("#")) continue;
-    if (raw.startsWith("export ")) raw = raw.slice(7).trimStart();
+    if (raw.startsWith("export ")) {
+      // Columns stay those of the line as written: count the prefix as indentation.
+      const unprefixed = raw.slice(7).trimStart();
+      indent += raw.length - unprefixed.length;
+      raw = unprefixed;
+    }
 
     const eq = raw.indexOf("=");
     const name = (eq === -1 ? raw : raw.slice(0, eq)).trim();
