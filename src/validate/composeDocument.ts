@@ -12,6 +12,8 @@ export interface ComposeDocument {
   readonly data: Record<string, unknown>;
   /** Position of the node (or, failing that, its nearest ancestor) at `path`. */
   locate(path: ComposePath): Position | undefined;
+  /** Position of the key `key` of the mapping at `path` (for unknown or unsupported keys). */
+  locateKey(path: ComposePath, key: string): Position | undefined;
 }
 
 /**
@@ -70,7 +72,7 @@ export function loadComposeDocument(
   for (const s of schemaProblems(data)) {
     problems.push(error(file, s.message, s.key !== undefined ? locateKey(s.path, s.key) : locate(s.path)));
   }
-  return { document: { file, data: data as Record<string, unknown>, locate }, problems };
+  return { document: { file, data: data as Record<string, unknown>, locate, locateKey }, problems };
 }
 
 function yamlMessage(e: YAML.YAMLError): string {

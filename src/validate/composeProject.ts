@@ -209,7 +209,7 @@ export function sizeInMb(v: unknown): number | undefined {
  * Stage "validate": a schema-valid compose document → typed, normalised service definitions, every
  * compose key accounted for. Paths are made repository-relative; nothing is read from disk here.
  */
-export function buildComposeProject(folder: ServiceFolder, document: ComposeDocument): { project?: ComposeProject; problems: Problem[] } {
+export function buildComposeProject(folder: ServiceFolder, document: ComposeDocument): { project?: ComposeProject; keys: KeyReport[]; problems: Problem[] } {
   const problems: Problem[] = [];
   const file = document.file;
   const data = document.data;
@@ -226,7 +226,7 @@ export function buildComposeProject(folder: ServiceFolder, document: ComposeDocu
       else if (t?.status === "ignored") report.ignored.push({ key, reason: t.reason });
       else {
         report.unsupported.push(key);
-        fail([...path, key], `${scope}: the key '${key}' is not supported by this program; remove it or map it in src/validate/composeKeys.ts (deploying without it would run something else than docker-compose does)`);
+        problems.push(error(file, `${scope}: the key '${key}' is not supported by this program; remove it or map it in src/validate/composeKeys.ts (deploying without it would run something else than docker-compose does)`, document.locateKey(path, key)));
       }
     }
     keys.push(report);
@@ -489,8 +489,8 @@ export function buildComposeProject(folder: ServiceFolder, document: ComposeDocu
     }
   }
 
-  if (problems.some((p) => p.severity === "error")) return { problems };
-  return { project: { folder, document, projectName, services, networks, volumes, secrets, keys }, problems };
+  if (problems.some((p) => p.severity === "error")) return { keys, problems };
+  return { project: { folder, document, projectName, services, networks, volumes, secrets, keys }, keys, problems };
 }
 
 /** Compose port forms: `80`, `8080:80`, `127.0.0.1:8080:80/udp`, ranges, and the long syntax. */

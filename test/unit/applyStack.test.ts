@@ -72,7 +72,7 @@ function container(p: DeploymentPlan, service: string): ContainerPlan {
 const envOf = (c: ContainerPlan) => Object.fromEntries(c.env.map((e) => [e.name, e.value]));
 
 /** Prod inputs that satisfy every secret: the real env file on disk plus the file secret from config. */
-const PROD_FILES = { ...BASE, [`${DIR}/secrets/app.secrets`]: "APP_KEY=real-key\nAPP_URL=https://demo.picasoft.net/real\n" };
+const PROD_FILES: Record<string, string> = { ...BASE, [`${DIR}/secrets/app.secrets`]: "APP_KEY=real-key\nAPP_URL=https://demo.picasoft.net/real\n" };
 const PROD_CONFIG = { secrets: { "pica-demo": { db_password: "real-db-password" } } };
 
 describe("test stack: rewrites", () => {

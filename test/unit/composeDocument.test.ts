@@ -144,6 +144,11 @@ describe("loadComposeDocument: merge keys", () => {
     assert.deepEqual(r.problems, []);
     assert.equal(services(r.document!.data).web.image, "nginx:1.27");
     assert.equal(services(r.document!.data).api.image, "nginx:1.27");
+    // Unset, the variable is reported once, at the anchored value.
+    const unset = load(text);
+    assert.deepEqual(unset.problems.map((p) => [p.severity, p.line, p.column]), [["warning", 2, 10]]);
+    assert.match(unset.problems[0].message, /TAG is not set/);
+    assert.equal(services(unset.document!.data).web.image, "nginx:");
   });
 
   it("interpolates an anchor used twice only once ('$$' stays one literal '$')", () => {

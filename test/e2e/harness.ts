@@ -1,0 +1,111 @@
+/**
+ * End-to-end harness: a throwaway copy of the project (program + fixture services) in a temp dir,
+ * driven through the Automation API with the real Pulumi engine against the real Docker engine.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+
+export const REPO_ROOT = path.resolve(__dirname, "../..");
+export const PULUMI_VERSION = "3.265.0";
+const PULUMI_HOME = process.env.PULUMI_HOME ?? path.join(os.homedir(), ".pulumi");
+const PULUMI_ROOT = path.join(PULUMI_HOME, "versions", PULUMI_VERSION);
+
+/** Why end-to-end tests cannot run here, or undefined when they can. */
+export function missingPrerequisite(): string | undefined {
+  if (!fs.existsSync(path.join(PULUMI_ROOT, "bin", "pulumi"))) return `no Pulumi CLI at ${PULUMI_ROOT}/bin/pulumi (run scripts/toolchain.sh)`;
+  if (spawnSync("docker", ["info"], { stdio: "ignore", env: dockerEnv() }).status !== 0) return "no Docker engine answers `docker info`";
+  return undefined;
+}
+
+/** In CI the end-to-end tests must run: a missing prerequisite is a failure, not a skip. */
+export function skipReason(): string | false {
+  const missing = missingPrerequisite();
+  if (!missing) return false;
+  if (process.env.CI === "true") throw new Error(`end-to-end tests cannot run in CI: ${missing}`);
+  console.log(`# skipping end-to-end tests: ${missing}`);
+  return `skipped: ${missing}`;
+}
+
+export function dockerEnv(): NodeJS.ProcessEnv {
+  return { ...process.env };
+}
+
+export function docker(...args: string[]): string {
+  return execFileSync("docker", args, { encoding: "utf8", env: dockerEnv(), stdio: ["ignore", "pipe", "pipe"] }).trim();
+}
+
+export function dockerJson(...args: string[]): any {
+  return JSON.parse(docker(...args));
+}
+
+/** Removes whatever an earlier, interrupted run left behind (containers, networks, volumes by name). */
+export function removeLeftovers(containers: string[], networks: string[], volumes: string[]): void {
+  for (const c of containers) spawnSync("docker", ["rm", "-f", c], { stdio: "ignore" });
+  for (const n of networks) spawnSync("docker", ["network", "rm", n], { stdio: "ignore" });
+  for (const v of volumes) spawnSync("docker", ["volume", "rm", "-f", v], { stdio: "ignore" });
+}
+
+export interface Project {
+  dir: string;
+  stack: Stack;
+  /** Path of a file in the project copy. */
+  file(rel: string): string;
+  edit(rel: string, change: (text: string) => string): void;
+  cleanup(): Promise<void>;
+}
+
+/**
+ * Copies the program and `fixtureDir` (as services/) into a temp dir and opens its `test` stack on
+ * a file backend there. The services' paths are relative, so Docker build contexts stay stable.
+ */
+export async function openProject(fixtureDir: string, config: Record<string, string> = {}): Promise<Project> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dockerfiles-e2e-"));
+  for (const f of ["index.ts", "Pulumi.yaml", "Pulumi.test.yaml", "package.json", "tsconfig.json"]) fs.copyFileSync(path.join(REPO_ROOT, f), path.join(dir, f));
+  fs.cpSync(path.join(REPO_ROOT, "src"), path.join(dir, "src"), { recursive: true });
+  fs.cpSync(fixtureDir, path.join(dir, "services"), { recursive: true });
+  fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"));
+  fs.mkdirSync(path.join(dir, ".state"));
+  const pulumiCommand = await PulumiCommand.get({ root: PULUMI_ROOT, version: undefined, skipVersionCheck: true });
+  const stack = await LocalWorkspace.createOrSelectStack(
+    { stackName: "test", workDir: dir },
+    {
+      pulumiCommand,
+      envVars: {
+        PULUMI_BACKEND_URL: `file://${dir}/.state`,
+        PULUMI_CONFIG_PASSPHRASE: "e2e",
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_HOME,
+      },
+    },
+  );
+  for (const [k, v] of Object.entries(config)) await stack.setConfig(`dockerfiles:${k}`, { value: v });
+  return {
+    dir,
+    stack,
+    file: (rel) => path.join(dir, rel),
+    edit(rel, change) {
+      const p = path.join(dir, rel);
+      fs.writeFileSync(p, change(fs.readFileSync(p, "utf8")));
+    },
+    async cleanup() {
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** GET on 127.0.0.1 only (the network rule of these machines). */
+export async function httpGet(port: number, urlPath: string): Promise<{ status: number; body: string }> {
+  const res = await fetch(`http://127.0.0.1:${port}${urlPath}`, { signal: AbortSignal.timeout(5000) });
+  return { status: res.status, body: await res.text() };
+}
+
+export function containerLabels(name: string): Record<string, string> {
+  return dockerJson("inspect", "--format", "{{json .Config.Labels}}", name);
+}
+
+export function health(name: string): string {
+  return docker("inspect", "--format", "{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}", name);
+}

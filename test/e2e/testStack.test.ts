@@ -1,0 +1,150 @@
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import { performance } from "node:perf_hooks";
+import { after, before, describe, it } from "node:test";
+import { EngineEvent } from "@pulumi/pulumi/automation";
+import { containerLabels, docker, dockerJson, health, httpGet, openProject, Project, removeLeftovers, REPO_ROOT, skipReason } from "./harness";
+
+const CONTAINERS = ["e2e-web", "e2e-app", "e2e-app-db"];
+const NETWORKS = ["e2e-app-db", "e2e-proxy"];
+const VOLUMES = ["e2e-app-data"];
+
+function env(name: string): Record<string, string> {
+  const list: string[] = dockerJson("inspect", "--format", "{{json .Config.Env}}", name);
+  return Object.fromEntries(list.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+}
+
+/** URNs the preview would touch, with their operation. */
+async function previewChanges(p: Project): Promise<Map<string, string>> {
+  const changes = new Map<string, string>();
+  await p.stack.preview({
+    onEvent: (e: EngineEvent) => {
+      const m = e.resourcePreEvent?.metadata;
+      if (m && m.op !== "same" && m.type !== "pulumi:pulumi:Stack") changes.set(m.urn.slice(m.urn.lastIndexOf("::") + 2), m.op);
+    },
+  });
+  return changes;
+}
+
+describe("the test stack, deployed for real", { skip: skipReason() }, () => {
+  let p: Project;
+
+  before(async () => {
+    removeLeftovers(CONTAINERS, NETWORKS, VOLUMES);
+    p = await openProject(path.join(REPO_ROOT, "test/fixtures/services"));
+  });
+
+  after(async () => {
+    if (!p) return;
+    try {
+      await p.stack.destroy();
+    } catch {
+      removeLeftovers(CONTAINERS, NETWORKS, VOLUMES);
+    }
+    await p.cleanup();
+  });
+
+  it("up: every container runs, health-checked ones are healthy, apps answer on 127.0.0.1", async () => {
+    const t0 = performance.now();
+    const res = await p.stack.up();
+    console.log(`# first up: ${((performance.now() - t0) / 1000).toFixed(1)} s, ${JSON.stringify(res.summary.resourceChanges)}`);
+    assert.equal(res.summary.result, "succeeded");
+    for (const c of CONTAINERS) assert.equal(docker("inspect", "--format", "{{.State.Status}}", c), "running", c);
+    assert.equal(health("e2e-web"), "healthy");
+    assert.equal(health("e2e-app-db"), "healthy");
+    const page = await httpGet(18080, "/");
+    assert.equal(page.status, 200);
+    assert.match(page.body, /Hello from e2e-web/);
+    // The app reaches its database by compose service name on the private network.
+    const fromDb = await httpGet(18081, "/cgi-bin/db");
+    assert.equal(fromDb.status, 200);
+    assert.equal(fromDb.body.trim(), "hello-from-db");
+  });
+
+  it("applies the test environment: rewritten Traefik rules and config files, dummy secrets, image names untouched", async () => {
+    const labels = containerLabels("e2e-web");
+    assert.equal(labels["traefik.http.routers.e2e-web.rule"], "Host(`www.test.picasoft.net`)");
+    assert.equal(labels["dockerfiles.stack"], "test");
+    assert.equal(labels["dockerfiles.folder"], "e2e-web");
+    assert.equal(labels["dockerfiles.service"], "web");
+    assert.match(labels["dockerfiles.inputs"], /^[0-9a-f]{16}$/);
+    assert.equal(containerLabels("e2e-app-db").role, "database");
+    assert.match((await httpGet(18080, "/")).body, /https:\/\/wiki\.test\.picasoft\.net\//);
+    assert.match(docker("exec", "e2e-web", "cat", "/srv/www/index.html"), /wiki\.test\.picasoft\.net/);
+    const e = env("e2e-web");
+    assert.equal(e.SITE_URL, "https://www.test.picasoft.net");
+    assert.equal(e.WEB_PASSWORD, "dummy-web-password");
+    assert.equal(docker("exec", "e2e-web", "cat", "/run/secrets/api_token"), "dummy-api-token");
+    const imageId = docker("image", "inspect", "--format", "{{.Id}}", "registry.picasoft.net/e2e-web:1.0.0");
+    assert.equal(docker("inspect", "--format", "{{.Image}}", "e2e-web"), imageId);
+  });
+
+  it("a second up changes nothing and rebuilds no image", async () => {
+    const before = CONTAINERS.map((c) => docker("inspect", "--format", "{{.Id}} {{.Image}}", c));
+    const t0 = performance.now();
+    const res = await p.stack.up({ expectNoChanges: true });
+    console.log(`# no-op up: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    assert.equal(res.summary.result, "succeeded");
+    assert.deepEqual(CONTAINERS.map((c) => docker("inspect", "--format", "{{.Id}} {{.Image}}", c)), before);
+  });
+
+  it("an up after editing only a README changes nothing", async () => {
+    p.edit("services/e2e-app/README.md", (t) => t + "\nMore documentation.\n");
+    const res = await p.stack.up({ expectNoChanges: true });
+    assert.equal(res.summary.result, "succeeded");
+  });
+
+  it("one changed line in one compose file: the preview shows that container only; data in its volume survives", async () => {
+    docker("exec", "e2e-app-db", "sh", "-c", "echo precious > /data/precious.txt");
+    const oldId = docker("inspect", "--format", "{{.Id}}", "e2e-app-db");
+    p.edit("services/e2e-app/docker-compose.yml", (t) => t.replace("role: database", "role: primary-database"));
+    const changes = await previewChanges(p);
+    assert.deepEqual([...changes.entries()], [["e2e-app/db", "replace"]]);
+    const res = await p.stack.up();
+    assert.equal(res.summary.result, "succeeded");
+    assert.notEqual(docker("inspect", "--format", "{{.Id}}", "e2e-app-db"), oldId, "the container was replaced");
+    assert.equal(containerLabels("e2e-app-db").role, "primary-database");
+    assert.equal(docker("exec", "e2e-app-db", "cat", "/data/precious.txt"), "precious");
+    assert.equal((await httpGet(18081, "/cgi-bin/db")).body.trim(), "hello-from-db");
+  });
+
+  it("a healthcheck change really changes the container's healthcheck", async () => {
+    p.edit("services/e2e-web/docker-compose.yml", (t) => t.replace("interval: 2s", "interval: 3s"));
+    const res = await p.stack.up();
+    assert.equal(res.summary.result, "succeeded");
+    const hc = dockerJson("inspect", "--format", "{{json .Config.Healthcheck}}", "e2e-web");
+    assert.equal(hc.Interval, 3_000_000_000);
+    assert.equal(health("e2e-web"), "healthy");
+  });
+
+  it("destroy leaves no container, network or volume of the stack behind", async () => {
+    const res = await p.stack.destroy();
+    assert.equal(res.summary.result, "succeeded");
+    assert.equal(docker("ps", "-a", "--filter", "label=dockerfiles.stack=test", "--filter", "name=e2e-", "--format", "{{.Names}}"), "");
+    const networks = docker("network", "ls", "--format", "{{.Name}}").split("\n");
+    for (const n of NETWORKS) assert.ok(!networks.includes(n), `network ${n} removed`);
+    const volumes = docker("volume", "ls", "--format", "{{.Name}}").split("\n");
+    for (const v of VOLUMES) assert.ok(!volumes.includes(v), `volume ${v} removed`);
+  });
+});
+
+describe("a container that never becomes healthy", { skip: skipReason() }, () => {
+  it("makes up fail with a message naming the service and the end of its logs", async () => {
+    removeLeftovers(["e2e-sick"], [], []);
+    const p = await openProject(path.join(REPO_ROOT, "test/fixtures/unhealthy"));
+    try {
+      await assert.rejects(p.stack.up(), (e: Error) => {
+        assert.match(e.message, /e2e-sick/);
+        assert.match(e.message, /fatal: cannot open \/etc\/e2e-sick\.conf/);
+        return true;
+      });
+    } finally {
+      try {
+        await p.stack.destroy();
+      } catch {
+        removeLeftovers(["e2e-sick"], [], []);
+      }
+      await p.cleanup();
+    }
+  });
+});
