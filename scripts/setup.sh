@@ -7,7 +7,7 @@
 set -euo pipefail
 PROJECT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 NODE_VERSION=24.21.0
-PULUMI_VERSION=3.265.0
+PULUMI_VERSION=3.259.0
 
 say() { echo "setup: $*" >&2; }
 

@@ -26,10 +26,13 @@ export function warning(file: string, message: string, at?: Position): Problem {
   return { file, line: at?.line, column: at?.column, severity: "warning", message };
 }
 
-/** `path:line:col: severity: message`, the format compilers and editors understand. */
-export function formatProblem(p: Problem): string {
+/**
+ * `path:line:col: severity: message`, the format compilers and editors understand. Pulumi's log
+ * adds its own severity word, so the program leaves it out (`withSeverity: false`).
+ */
+export function formatProblem(p: Problem, withSeverity = true): string {
   const where = p.line === undefined ? p.file : `${p.file}:${p.line}:${p.column ?? 1}`;
-  return `${where}: ${p.severity}: ${p.message}`;
+  return withSeverity ? `${where}: ${p.severity}: ${p.message}` : `${where}: ${p.message}`;
 }
 
 export function hasErrors(problems: readonly Problem[]): boolean {
@@ -44,16 +47,4 @@ export function sortProblems(problems: readonly Problem[]): Problem[] {
       (a.column ?? 0) - (b.column ?? 0) ||
       a.message.localeCompare(b.message),
   );
-}
-
-/** Thrown at the Pulumi edge when a stage reported errors: the message lists every problem. */
-export class InvalidServicesError extends Error {
-  constructor(readonly problems: readonly Problem[]) {
-    const errors = sortProblems(problems.filter((p) => p.severity === "error"));
-    super(
-      `${errors.length} problem(s) in the service folders; nothing was declared:\n` +
-        errors.map(formatProblem).join("\n"),
-    );
-    this.name = "InvalidServicesError";
-  }
 }

@@ -22,14 +22,14 @@ export function deployServices(root: string = process.cwd()): Record<string, Ser
   // Raw reads: prod secrets are handled as plain strings in the pure stages and wrapped as Pulumi
   // secrets where they reach a resource (declare stage).
   const { settings, problems: settingsProblems } = readSettings(stack, (key) => pulumi.runtime.getConfig(`${project}:${key}`));
-  if (!settings) fail(settingsProblems.map(formatProblem));
+  if (!settings) fail(settingsProblems.map((p) => formatProblem(p, false)));
 
   const plan = planDeployment({ settings, view: new WorkingTree(root), environment: (name) => process.env[name] });
   for (const p of sortProblems(plan.problems)) {
-    if (p.severity === "warning") pulumi.log.warn(formatProblem(p));
+    if (p.severity === "warning") pulumi.log.warn(formatProblem(p, false));
   }
   if (hasErrors(plan.problems)) {
-    fail(sortProblems(plan.problems.filter((p) => p.severity === "error")).map(formatProblem));
+    fail(sortProblems(plan.problems.filter((p) => p.severity === "error")).map((p) => formatProblem(p, false)));
   }
 
   const externalNetworks = new Map<string, docker.Network>();

@@ -1,0 +1,33 @@
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { cliMissing, openProject, REPO_ROOT } from "./harness";
+
+/**
+ * The real Pulumi engine and Node.js language host running the program. No provider plugin is
+ * needed: an invalid service folder stops the program before any Docker resource is declared.
+ */
+describe("the real engine on an invalid service folder", { skip: cliMissing() }, () => {
+  it("fails the preview with every problem as path:line:col and no stack trace", async () => {
+    const fixture = fs.mkdtempSync(path.join(os.tmpdir(), "broken-fixture-"));
+    fs.cpSync(path.join(REPO_ROOT, "test/fixtures/services"), fixture, { recursive: true });
+    const compose = path.join(fixture, "e2e-app/docker-compose.yml");
+    fs.writeFileSync(compose, fs.readFileSync(compose, "utf8").replace("    container_name: e2e-app\n", "    container_nme: e2e-app\n"));
+    fs.rmSync(path.join(fixture, "e2e-web/secrets/web.secrets.example"));
+    const p = await openProject(fixture);
+    try {
+      await assert.rejects(p.stack.preview(), (e: Error) => {
+        assert.match(e.message, /services\/e2e-app\/docker-compose\.yml:6:5: services\.app: unknown key 'container_nme'/);
+        assert.match(e.message, /services\/e2e-web\/docker-compose\.yml:\d+:\d+: env_file services\/e2e-web\/secrets\/web\.secrets has no committed example/);
+        assert.match(e.message, /2 problem\(s\) in the service folders; nothing was declared/);
+        assert.doesNotMatch(e.message, /    at .*\.(ts|js):\d+/, "no stack trace");
+        return true;
+      });
+    } finally {
+      await p.cleanup();
+      fs.rmSync(fixture, { recursive: true, force: true });
+    }
+  });
+});
