@@ -1,4 +1,4 @@
 import { deployServices } from "./src/declare/stack";
 
-/** Per service folder: its containers' Docker names and its home-built images. */
+/** Per service folder: its containers' Docker names, home-built images, deployed and last-change commits. */
 export const services = deployServices();

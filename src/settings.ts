@@ -18,6 +18,8 @@ export interface StackSettings {
   readonly stack: string;
   readonly kind: StackKind;
   readonly servicesDir: string;
+  /** Git revision (commit, tag, branch) to deploy instead of the working tree. */
+  readonly servicesRef?: string;
   readonly only?: readonly string[];
   readonly rewrites: readonly RewriteRule[];
   readonly registry: RegistrySettings;
@@ -70,6 +72,7 @@ export function readSettings(stack: string, get: (key: string) => string | undef
     stack,
     kind: kindRaw === "prod" ? "prod" : "test",
     servicesDir: get("servicesDir") || "services",
+    servicesRef: get("servicesRef") || undefined,
     only: Array.isArray(only) ? only : undefined,
     rewrites: Array.isArray(rewrites) ? rewrites : [],
     registry: { server: registry.server ?? DEFAULT_REGISTRY, username: registry.username, password: registry.password },

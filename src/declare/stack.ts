@@ -2,13 +2,17 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { planDeployment } from "../pipeline";
 import { formatProblem, hasErrors, sortProblems } from "../problems";
-import { WorkingTree } from "../read/files";
+import { RevisionError } from "../read/gitRevision";
+import { openServiceSource, ServiceSource } from "../read/serviceSource";
 import { readSettings } from "../settings";
 import { ServiceDeployment } from "./serviceDeployment";
 
 export interface ServiceOutputs {
   readonly containers: Record<string, pulumi.Output<string>>;
   readonly images: Record<string, pulumi.Output<string>>;
+  /** The commit deployed, and the last commit that changed this service's folder (git repositories). */
+  readonly revision?: string;
+  readonly lastChange?: string;
 }
 
 /**
@@ -16,7 +20,7 @@ export interface ServiceOutputs {
  * every problem, and declares one ServiceDeployment per service folder. Nothing is declared when
  * any folder is invalid.
  */
-export function deployServices(root: string = process.cwd()): Record<string, ServiceOutputs> {
+export async function deployServices(root: string = process.cwd()): Promise<Record<string, ServiceOutputs>> {
   const project = pulumi.getProject();
   const stack = pulumi.getStack();
   // Raw reads: prod secrets are handled as plain strings in the pure stages and wrapped as Pulumi
@@ -24,7 +28,17 @@ export function deployServices(root: string = process.cwd()): Record<string, Ser
   const { settings, problems: settingsProblems } = readSettings(stack, (key) => pulumi.runtime.getConfig(`${project}:${key}`));
   if (!settings) fail(settingsProblems.map((p) => formatProblem(p, false)));
 
-  const plan = planDeployment({ settings, view: new WorkingTree(root), environment: (name) => process.env[name] });
+  let source: ServiceSource;
+  try {
+    source = await openServiceSource(root, settings);
+  } catch (e) {
+    if (e instanceof RevisionError) fail([e.message]);
+    throw e;
+  }
+  if (source.revision && source.revision.dirty.length > 0) {
+    pulumi.log.warn(`deploying the working tree with uncommitted changes (${source.revision.dirty.join(", ")}); the stack records commit ${source.revision.sha.slice(0, 12)} plus those changes`);
+  }
+  const plan = planDeployment({ settings, view: source.view, environment: (name) => process.env[name], buildRoot: source.buildRoot });
   for (const p of sortProblems(plan.problems)) {
     if (p.severity === "warning") pulumi.log.warn(formatProblem(p, false));
   }
@@ -44,7 +58,12 @@ export function deployServices(root: string = process.cwd()): Record<string, Ser
     for (const k of service.keys) {
       if (k.ignored.length > 0) pulumi.log.info(`${service.dir}: ${k.scope}: ignored ${k.ignored.map((i) => `${i.key} (${i.reason})`).join(", ")}`, deployment);
     }
-    outputs[service.folder] = { containers: deployment.containers, images: deployment.images };
+    outputs[service.folder] = {
+      containers: deployment.containers,
+      images: deployment.images,
+      revision: source.revision?.sha,
+      lastChange: await source.lastChangeOf(service.dir),
+    };
   }
   return outputs;
 }

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { error, Problem, warning } from "../problems";
-import { FileView, listFilesBelow, readText } from "../read/files";
+import { FileView, joinPath, listFilesBelow, readText } from "../read/files";
 import { StackSettings } from "../settings";
 import { ComposeProject, ServiceDefinition } from "../validate/composeProject";
 import { goDuration } from "../validate/durations";
@@ -23,6 +23,8 @@ export interface StackContext {
   readonly view: FileView;
   /** The environment of the machine running the program (compose's variable source). */
   readonly environment: Lookup;
+  /** Directory prefixed to build contexts (the stable checkout when deploying a git revision). */
+  readonly buildRoot?: string;
 }
 
 /** Why an image reference is not pinned, or undefined when it carries a precise tag or a digest. */
@@ -94,7 +96,7 @@ export function planService(project: ComposeProject, ctx: StackContext): { plan?
       if (view.kind(svc.build.dockerfile) !== "file") {
         problems.push(error(doc.file, `services.${svc.name}.build: no Dockerfile at ${svc.build.dockerfile}`, doc.locate([...svc.path, "build"])));
       }
-      builtImages.push({ service: svc.name, imageName: image, context: svc.build.context, dockerfile: svc.build.dockerfile, args: svc.build.args, target: svc.build.target, push: !isTest });
+      builtImages.push({ service: svc.name, imageName: image, context: joinPath(ctx.buildRoot ?? "", svc.build.context), dockerfile: joinPath(ctx.buildRoot ?? "", svc.build.dockerfile), args: svc.build.args, target: svc.build.target, push: !isTest });
     } else if (svc.image !== undefined) {
       remoteImages.add(image);
     }

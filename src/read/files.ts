@@ -89,7 +89,7 @@ export class WorkingTree implements FileView {
 
 /** A view over an in-memory map of files: used by tests and benchmarks. */
 export class MemoryFiles implements FileView {
-  readonly description = "memory";
+  readonly description: string = "memory";
   private readonly files = new Map<string, Buffer>();
 
   constructor(files: Record<string, string | Buffer>) {

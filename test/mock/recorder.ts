@@ -95,7 +95,8 @@ export async function runProgram(stack: string, config: Record<string, unknown>,
   process.chdir(opts.cwd ?? REPO_ROOT);
   try {
     const program = require(path.join(REPO_ROOT, "index.ts"));
-    declared.outputs = await new Promise((resolve) => pulumi.output(program.services).apply(resolve));
+    const services = await program.services;
+    declared.outputs = await new Promise((resolve) => pulumi.output(services).apply(resolve));
   } finally {
     process.chdir(previous);
   }

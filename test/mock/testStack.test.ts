@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { before, describe, it } from "node:test";
-import { CONTAINER, Declared, envs, find, IMAGE, isSecret, labels, NETWORK, REMOTE_IMAGE, runProgram, SERVICE, TEST_CONFIG, unwrap, uploads, VOLUME } from "./recorder";
+import { CONTAINER, Declared, envs, find, IMAGE, isSecret, labels, NETWORK, REMOTE_IMAGE, REPO_ROOT, runProgram, SERVICE, TEST_CONFIG, unwrap, uploads, VOLUME } from "./recorder";
 
 describe("test stack over the example services (mocks)", () => {
   let d: Declared;
@@ -113,6 +114,13 @@ describe("test stack over the example services (mocks)", () => {
     assert.equal(proxies[0].name, "external/proxy");
     assert.equal(find(d, NETWORK, "pica-pad/db").inputs.name, "pica-pad-db");
     assert.equal(d.calls.filter((c) => c.token === "docker:index/getNetwork:getNetwork").length, 0);
+  });
+
+  it("exports, per service, the deployed commit and the last commit that changed its folder", () => {
+    const head = execFileSync("git", ["rev-parse", "HEAD"], { cwd: REPO_ROOT, encoding: "utf8" }).trim();
+    const last = execFileSync("git", ["log", "-1", "--format=%H", "HEAD", "--", "services/pica-pad"], { cwd: REPO_ROOT, encoding: "utf8" }).trim();
+    assert.equal(d.outputs["pica-pad"].revision, head);
+    assert.equal(d.outputs["pica-pad"].lastChange, last);
   });
 
   it("exports container names per service", () => {
