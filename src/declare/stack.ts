@@ -53,11 +53,13 @@ export async function deployServices(root: string = process.cwd()): Promise<Reco
   }
 
   const outputs: Record<string, ServiceOutputs> = {};
+  const deployments: ServiceDeployment[] = [];
   for (const service of plan.services) {
     const deployment = new ServiceDeployment(service.folder, { plan: service, kind: plan.kind, registry: settings.registry, externalNetworks });
     for (const k of service.keys) {
       if (k.ignored.length > 0) pulumi.log.info(`${service.dir}: ${k.scope}: ignored ${k.ignored.map((i) => `${i.key} (${i.reason})`).join(", ")}`, deployment);
     }
+    deployments.push(deployment);
     outputs[service.folder] = {
       containers: deployment.containers,
       images: deployment.images,
@@ -65,7 +67,23 @@ export async function deployServices(root: string = process.cwd()): Promise<Reco
       lastChange: await source.lastChangeOf(service.dir),
     };
   }
+  if (plan.kind === "prod") {
+    // `pulumi destroy` on prod must not run by accident: this protected resource depends on every
+    // service, so a destroy would delete it first, and it refuses before anything else is touched.
+    new DestroyGuard("prod-destroy-guard", { dependsOn: deployments, protect: true });
+  }
   return outputs;
+}
+
+/**
+ * Holds nothing; exists to be protected. To really destroy prod: `pulumi state unprotect` its URN
+ * (the error message gives the command), then `pulumi destroy`. Data volumes stay protected.
+ */
+class DestroyGuard extends pulumi.ComponentResource {
+  constructor(name: string, opts: pulumi.ComponentResourceOptions) {
+    super("dockerfiles:stack:DestroyGuard", name, {}, opts);
+    this.registerOutputs({});
+  }
 }
 
 function fail(lines: string[]): never {

@@ -31,3 +31,26 @@ describe("the real engine on an invalid service folder", { skip: cliMissing() },
     }
   });
 });
+
+describe("the real engine on the prod stack", { skip: cliMissing() }, () => {
+  it("refuses `pulumi destroy` before touching anything", async () => {
+    const noServices = fs.mkdtempSync(path.join(os.tmpdir(), "no-services-"));
+    const p = await openProject(noServices, {}, "prod");
+    try {
+      const up = await p.stack.up();
+      assert.equal(up.summary.result, "succeeded");
+      const urnsBefore = ((await p.stack.exportStack()).deployment.resources ?? []).map((r: { urn: string }) => r.urn);
+      assert.ok(urnsBefore.some((u: string) => u.endsWith("::prod-destroy-guard")));
+      await assert.rejects(p.stack.destroy(), (e: Error) => {
+        assert.match(e.message, /prod-destroy-guard" cannot be deleted\s+because it is protected/);
+        assert.match(e.message, /pulumi state unprotect/);
+        return true;
+      });
+      const urnsAfter = ((await p.stack.exportStack()).deployment.resources ?? []).map((r: { urn: string }) => r.urn);
+      assert.deepEqual(urnsAfter, urnsBefore, "nothing was deleted");
+    } finally {
+      await p.cleanup();
+      fs.rmSync(noServices, { recursive: true, force: true });
+    }
+  });
+});

@@ -94,16 +94,16 @@ export interface Project {
  * Copies the program and `fixtureDir` (as services/) into a temp dir and opens its `test` stack on
  * a file backend there. The services' paths are relative, so Docker build contexts stay stable.
  */
-export async function openProject(fixtureDir: string, config: Record<string, string> = {}): Promise<Project> {
+export async function openProject(fixtureDir: string, config: Record<string, string> = {}, stackName: "test" | "prod" = "test"): Promise<Project> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dockerfiles-e2e-"));
-  for (const f of ["index.ts", "Pulumi.yaml", "Pulumi.test.yaml", "package.json", "tsconfig.json"]) fs.copyFileSync(path.join(REPO_ROOT, f), path.join(dir, f));
+  for (const f of ["index.ts", "Pulumi.yaml", `Pulumi.${stackName}.yaml`, "package.json", "tsconfig.json"]) fs.copyFileSync(path.join(REPO_ROOT, f), path.join(dir, f));
   fs.cpSync(path.join(REPO_ROOT, "src"), path.join(dir, "src"), { recursive: true });
   fs.cpSync(fixtureDir, path.join(dir, "services"), { recursive: true });
   fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"));
   fs.mkdirSync(path.join(dir, ".state"));
   const pulumiCommand = await PulumiCommand.get({ root: PULUMI_ROOT });
   const stack = await LocalWorkspace.createOrSelectStack(
-    { stackName: "test", workDir: dir },
+    { stackName, workDir: dir },
     {
       pulumiCommand,
       envVars: {

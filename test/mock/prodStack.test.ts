@@ -55,6 +55,16 @@ describe("prod stack over the example services (mocks)", () => {
     assert.ok(!everything.includes("example-db-password"));
   });
 
+  it("protects a destroy guard that depends on every service", () => {
+    const guard = d.resources.find((r) => r.type === "dockerfiles:stack:DestroyGuard");
+    assert.ok(guard, "prod declares a destroy guard");
+    assert.equal(guard.options.protect, true);
+    // Depending on a component means depending on its children: every container and volume.
+    for (const r of d.resources.filter((x) => x.type === CONTAINER || x.type === VOLUME)) {
+      assert.ok(guard.options.dependsOn.includes(r.name), `guard depends on ${r.name}`);
+    }
+  });
+
   it("looks up the external proxy network instead of creating it", () => {
     const lookups = d.calls.filter((c) => c.token === "docker:index/getNetwork:getNetwork").map((c) => c.inputs.name);
     assert.ok(lookups.length >= 1 && lookups.every((n) => n === "proxy"));

@@ -13,6 +13,7 @@ describe("test stack over the example services (mocks)", () => {
     const services = d.resources.filter((r) => r.type === SERVICE).map((r) => r.name).sort();
     assert.deepEqual(services, ["pica-mattermost", "pica-pad", "pica-static"]);
     assert.ok(!d.resources.some((r) => r.name.startsWith("template/")));
+    assert.ok(!d.resources.some((r) => r.type === "dockerfiles:stack:DestroyGuard"), "test stacks can be destroyed");
   });
 
   it("gives every resource a unique URN and parents children to their service", () => {
