@@ -1,0 +1,127 @@
+/**
+ * `npm run rollback -- <stack> <revision> [--yes]`: deploys an earlier (or later) git revision of the
+ * services on a stack. Shows the preview first (which services change and how), refuses when a data
+ * volume would be replaced or deleted, asks before applying (or needs --yes when not interactive).
+ * The same as `pulumi config set servicesRef <commit>` + `pulumi up`, with the guards.
+ */
+import * as readline from "node:readline/promises";
+import { EngineEvent, LocalWorkspace, OpType } from "@pulumi/pulumi/automation";
+import { resolveRevision, RevisionError } from "../read/gitRevision";
+
+const PROJECT = "dockerfiles";
+const VOLUME = "docker:index/volume:Volume";
+/** Operations that lose a volume's data. */
+const DESTRUCTIVE: readonly OpType[] = ["delete", "replace", "create-replacement", "delete-replaced", "discard", "discard-replaced"];
+
+export interface PlannedChange {
+  /** Logical name, `<folder>/<key>`. */
+  readonly name: string;
+  readonly type: string;
+  readonly op: OpType;
+}
+
+/** The changes a preview announced, from its engine events (the stack itself excepted). */
+export function plannedChanges(events: readonly EngineEvent[]): PlannedChange[] {
+  const out = new Map<string, PlannedChange>();
+  for (const e of events) {
+    const m = e.resourcePreEvent?.metadata;
+    if (!m || m.op === "same" || m.op === "read" || m.type === "pulumi:pulumi:Stack") continue;
+    const name = m.urn.slice(m.urn.lastIndexOf("::") + 2);
+    if (!out.has(`${m.type}::${name}`) || DESTRUCTIVE.includes(m.op)) out.set(`${m.type}::${name}`, { name, type: m.type, op: m.op });
+  }
+  return [...out.values()];
+}
+
+/** Volumes whose data a deployment would lose. */
+export function volumesAtRisk(changes: readonly PlannedChange[]): PlannedChange[] {
+  return changes.filter((c) => c.type === VOLUME && DESTRUCTIVE.includes(c.op));
+}
+
+/** One line per service folder: what changes in it. */
+export function summariseByService(changes: readonly PlannedChange[]): string[] {
+  const byService = new Map<string, string[]>();
+  for (const c of changes) {
+    const folder = c.name.includes("/") ? c.name.split("/")[0] : c.name;
+    const list = byService.get(folder) ?? [];
+    list.push(`${c.name.slice(folder.length + 1) || c.type.split(":").pop()} (${c.op})`);
+    byService.set(folder, list);
+  }
+  return [...byService.entries()].sort().map(([folder, list]) => `  ${folder}: ${list.join(", ")}`);
+}
+
+export async function rollback(argv: string[], root: string, out: (line: string) => void): Promise<number> {
+  const args = argv.filter((a) => a !== "--yes");
+  const yes = argv.includes("--yes");
+  if (args.length !== 2) {
+    out("usage: npm run rollback -- <stack> <revision> [--yes]   (revision: a commit, tag or branch)");
+    return 2;
+  }
+  const [stackName, ref] = args;
+  let sha: string;
+  try {
+    sha = (await resolveRevision(root, ref)).sha;
+  } catch (e) {
+    if (e instanceof RevisionError) {
+      out(`rollback: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+  const stack = await LocalWorkspace.selectStack({ stackName, workDir: root });
+  const key = `${PROJECT}:servicesRef`;
+  const previous = (await stack.getAllConfig())[key]?.value;
+  const restore = async (): Promise<void> => {
+    if (previous === undefined || previous === "") await stack.removeConfig(key);
+    else await stack.setConfig(key, { value: previous });
+  };
+  await stack.setConfig(key, { value: sha });
+  out(`rollback: previewing ${stackName} at ${ref} (${sha.slice(0, 12)}), before: ${previous || "working tree"}`);
+  const events: EngineEvent[] = [];
+  try {
+    await stack.preview({ diff: true, onOutput: (s) => process.stdout.write(s), onEvent: (e) => events.push(e) });
+  } catch (e) {
+    await restore();
+    out(`rollback: the preview failed; nothing was changed and servicesRef is back to ${previous || "the working tree"}.\n${(e as Error).message.split("\n").slice(-15).join("\n")}`);
+    return 1;
+  }
+  const changes = plannedChanges(events);
+  const risky = volumesAtRisk(changes);
+  if (risky.length > 0) {
+    await restore();
+    out(`rollback: refused: going to ${ref} would ${risky.map((v) => `${v.op} the volume ${v.name}`).join(", ")}; a rollback never touches data volumes. ` +
+      `Nothing was changed. If a volume's name, driver or labels changed between the two revisions, deploy a revision that keeps them.`);
+    return 1;
+  }
+  if (changes.length === 0) {
+    out(`rollback: ${stackName} already runs what ${ref} describes; servicesRef now pins ${sha.slice(0, 12)}`);
+    return 0;
+  }
+  out(`rollback: services that change:\n${summariseByService(changes).join("\n")}`);
+  if (!yes) {
+    if (!process.stdin.isTTY) {
+      await restore();
+      out("rollback: not interactive; run again with --yes to apply. Nothing was changed.");
+      return 1;
+    }
+    const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+    const answer = (await rl.question(`Apply this to ${stackName}? [y/N] `)).trim().toLowerCase();
+    rl.close();
+    if (answer !== "y" && answer !== "yes") {
+      await restore();
+      out("rollback: cancelled; nothing was changed.");
+      return 1;
+    }
+  }
+  try {
+    await stack.up({ onOutput: (s) => process.stdout.write(s) });
+  } catch (e) {
+    out(`rollback: pulumi up failed; servicesRef stays at ${sha.slice(0, 12)} so that you can fix and retry (pulumi up), or roll back elsewhere.\n${(e as Error).message.split("\n").slice(-15).join("\n")}`);
+    return 1;
+  }
+  out(`rollback: ${stackName} now runs ${ref} (${sha.slice(0, 12)})`);
+  return 0;
+}
+
+if (require.main === module) {
+  rollback(process.argv.slice(2), process.cwd(), (l) => console.log(l)).then((code) => (process.exitCode = code));
+}

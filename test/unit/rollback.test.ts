@@ -1,0 +1,48 @@
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { EngineEvent } from "@pulumi/pulumi/automation";
+import { plannedChanges, rollback, summariseByService, volumesAtRisk } from "../../src/cli/rollback";
+
+function pre(type: string, name: string, op: string): EngineEvent {
+  return { sequence: 0, timestamp: 0, resourcePreEvent: { metadata: { op, urn: `urn:pulumi:prod::dockerfiles::dockerfiles:service:Service$${type}::${name}`, type, provider: "" } } } as unknown as EngineEvent;
+}
+
+describe("rollback's reading of a preview", () => {
+  const events = [
+    pre("pulumi:pulumi:Stack", "dockerfiles-prod", "same"),
+    pre("docker:index/container:Container", "pica-pad/app", "replace"),
+    pre("docker:index/container:Container", "pica-pad/db", "same"),
+    pre("docker:index/image:Image", "pica-static/web", "update"),
+    pre("docker:index/volume:Volume", "pica-pad/db", "replace"),
+    pre("docker:index/volume:Volume", "pica-mattermost/data", "delete"),
+    pre("docker:index/volume:Volume", "pica-static/cache", "create"),
+  ];
+
+  it("keeps only what changes", () => {
+    const changes = plannedChanges(events);
+    assert.deepEqual(changes.map((c) => `${c.name} ${c.op}`), ["pica-pad/app replace", "pica-static/web update", "pica-pad/db replace", "pica-mattermost/data delete", "pica-static/cache create"]);
+  });
+
+  it("finds the volumes whose data would be lost, not new ones", () => {
+    assert.deepEqual(volumesAtRisk(plannedChanges(events)).map((v) => v.name), ["pica-pad/db", "pica-mattermost/data"]);
+  });
+
+  it("says per service what changes", () => {
+    assert.deepEqual(summariseByService(plannedChanges(events.slice(0, 4))), ["  pica-pad: app (replace)", "  pica-static: web (update)"]);
+  });
+});
+
+describe("the rollback command", () => {
+  const root = path.resolve(__dirname, "../..");
+  it("explains its usage", async () => {
+    const lines: string[] = [];
+    assert.equal(await rollback(["test"], root, (l) => lines.push(l)), 2);
+    assert.match(lines[0], /usage: npm run rollback -- <stack> <revision> \[--yes\]/);
+  });
+  it("refuses an unknown revision before touching any stack", async () => {
+    const lines: string[] = [];
+    assert.equal(await rollback(["prod", "no-such-revision-xyz"], root, (l) => lines.push(l)), 1);
+    assert.match(lines[0], /rollback: unknown revision 'no-such-revision-xyz'/);
+  });
+});
