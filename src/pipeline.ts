@@ -1,6 +1,7 @@
 import { DeploymentPlan, ServicePlan } from "./environment/plan";
 import { planService, StackContext } from "./environment/applyStack";
 import { formatProblem, Problem, warning } from "./problems";
+import { joinPath } from "./read/files";
 import { discoverServiceFolders, ServiceFolder } from "./read/serviceFolders";
 import { loadComposeDocument } from "./validate/composeDocument";
 import { buildComposeProject, ComposeProject } from "./validate/composeProject";
@@ -52,29 +53,34 @@ export function planDeployment(ctx: StackContext, opts: PlanOptions = {}): Deplo
     if (planned.plan) services.push(planned.plan);
   }
   problems.push(...crossServiceProblems(services));
+  for (const folder of Object.keys(settings.hosts)) {
+    if (view.kind(joinPath(settings.servicesDir, folder)) !== "dir") {
+      problems.push({ file: `Pulumi.${settings.stack}.yaml`, severity: "error", message: `config key 'hosts' names '${folder}', which is not a service folder of ${settings.servicesDir}` });
+    }
+  }
   // Two services sharing one env file would report its problems twice.
   const unique = [...new Map(problems.map((p) => [formatProblem(p), p])).values()];
-  const externalNetworks = [...new Set(services.flatMap((s) => s.networks.filter((n) => !n.managed).map((n) => n.name)))].sort();
-  return { stack: settings.stack, kind: settings.kind, services, externalNetworks, createExternalNetworks: settings.createExternalNetworks, problems: unique };
+  return { stack: settings.stack, kind: settings.kind, services, createExternalNetworks: settings.createExternalNetworks, problems: unique };
 }
 
-/** Names Docker needs unique across the whole machine: container names and published host ports. */
+/** Names Docker needs unique on each machine: container names and published host ports. */
 function crossServiceProblems(services: readonly ServicePlan[]): Problem[] {
   const problems: Problem[] = [];
   const names = new Map<string, string>();
   const ports = new Map<string, string>();
   for (const s of services) {
+    const host = s.host ?? "the default Docker host";
     for (const c of s.containers) {
       const who = `${s.folder}/${c.service}`;
-      const other = names.get(c.name);
-      if (other) problems.push({ file: s.dir, severity: "error", message: `container name '${c.name}' of ${who} is already used by ${other}; change container_name` });
-      names.set(c.name, who);
+      const other = names.get(`${host} ${c.name}`);
+      if (other) problems.push({ file: s.dir, severity: "error", message: `container name '${c.name}' of ${who} is already used by ${other} on ${host}; change container_name` });
+      names.set(`${host} ${c.name}`, who);
       for (const p of c.ports) {
         if (p.external === undefined) continue;
         const key = `${p.ip}:${p.external}/${p.protocol}`;
-        const taken = ports.get(key);
-        if (taken) problems.push({ file: s.dir, severity: "error", message: `host port ${key} of ${who} is already published by ${taken}` });
-        ports.set(key, who);
+        const taken = ports.get(`${host} ${key}`);
+        if (taken) problems.push({ file: s.dir, severity: "error", message: `host port ${key} of ${who} is already published by ${taken} on ${host}` });
+        ports.set(`${host} ${key}`, who);
       }
     }
   }

@@ -25,6 +25,8 @@ export interface StackSettings {
   readonly registry: RegistrySettings;
   readonly createExternalNetworks: boolean;
   readonly dockerHost?: string;
+  /** Docker host per service folder (`ssh://deploy@pica02`); others use `dockerHost`. */
+  readonly hosts: Readonly<Record<string, string>>;
   readonly secrets: ConfiguredSecrets;
 }
 
@@ -68,6 +70,15 @@ export function readSettings(stack: string, get: (key: string) => string | undef
     return fallback;
   };
   const secrets = json<ConfiguredSecrets>("secrets", {});
+  const hosts = json<Record<string, string>>("hosts", {});
+  const hostProblem = (h: unknown): boolean => typeof h !== "string" || !/^(unix|tcp|ssh|npipe):\/\/./.test(h);
+  if (typeof hosts !== "object" || hosts === null || Array.isArray(hosts) || Object.values(hosts).some(hostProblem)) {
+    problems.push(error(file, "config key 'hosts' must map service folders to Docker hosts such as ssh://deploy@pica01 or unix:///var/run/docker.sock"));
+  }
+  const dockerHost = get("dockerHost") || undefined;
+  if (dockerHost !== undefined && hostProblem(dockerHost)) {
+    problems.push(error(file, `config key 'dockerHost' must be a Docker host such as ssh://deploy@pica01 or unix:///var/run/docker.sock, not '${dockerHost}'`));
+  }
   const settings: StackSettings = {
     stack,
     kind: kindRaw === "prod" ? "prod" : "test",
@@ -77,7 +88,8 @@ export function readSettings(stack: string, get: (key: string) => string | undef
     rewrites: Array.isArray(rewrites) ? rewrites : [],
     registry: { server: registry.server ?? DEFAULT_REGISTRY, username: registry.username, password: registry.password },
     createExternalNetworks: bool("createExternalNetworks", false),
-    dockerHost: get("dockerHost") || undefined,
+    dockerHost,
+    hosts: typeof hosts === "object" && hosts !== null && !Array.isArray(hosts) ? hosts : {},
     secrets: typeof secrets === "object" && secrets !== null ? secrets : {},
   };
   return problems.length > 0 ? { problems } : { settings, problems };

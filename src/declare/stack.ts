@@ -46,16 +46,46 @@ export async function deployServices(root: string = process.cwd()): Promise<Reco
     fail(sortProblems(plan.problems.filter((p) => p.severity === "error")).map((p) => formatProblem(p, false)));
   }
 
-  const externalNetworks = new Map<string, docker.Network>();
-  if (plan.createExternalNetworks) {
-    // A machine without Traefik (a laptop, CI) has no `proxy` network: the test stack makes its own.
-    for (const name of plan.externalNetworks) externalNetworks.set(name, new docker.Network(`external/${name}`, { name }));
-  }
+  // One Docker provider per machine; services without a host use the default provider.
+  const providers = new Map<string, docker.Provider>();
+  const providerFor = (host: string | undefined): docker.Provider | undefined => {
+    if (host === undefined) return undefined;
+    if (!providers.has(host)) {
+      const registryAuth = settings.registry.username && settings.registry.password
+        ? [{ address: settings.registry.server, username: settings.registry.username, password: pulumi.secret(settings.registry.password) }]
+        : undefined;
+      providers.set(host, new docker.Provider(`host/${host.replace(/^[a-z]+:\/\//, "")}`, { host, registryAuth }));
+    }
+    return providers.get(host);
+  };
+
+  // A machine without Traefik (a laptop, CI) has no `proxy` network: the test stack makes its own,
+  // once per machine.
+  const externalNetworks = new Map<string, Map<string, docker.Network>>();
+  const externalNetworksOn = (host: string | undefined): Map<string, docker.Network> => {
+    const key = host ?? "";
+    if (!externalNetworks.has(key)) {
+      const made = new Map<string, docker.Network>();
+      if (plan.createExternalNetworks) {
+        const needed = new Set(plan.services.filter((s) => s.host === host).flatMap((s) => s.networks.filter((n) => !n.managed).map((n) => n.name)));
+        for (const name of [...needed].sort()) {
+          made.set(name, new docker.Network(host === undefined ? `external/${name}` : `external/${host.replace(/^[a-z]+:\/\//, "")}/${name}`, { name }, { provider: providerFor(host) }));
+        }
+      }
+      externalNetworks.set(key, made);
+    }
+    return externalNetworks.get(key)!;
+  };
 
   const outputs: Record<string, ServiceOutputs> = {};
   const deployments: ServiceDeployment[] = [];
   for (const service of plan.services) {
-    const deployment = new ServiceDeployment(service.folder, { plan: service, kind: plan.kind, registry: settings.registry, externalNetworks });
+    const provider = providerFor(service.host);
+    const deployment = new ServiceDeployment(
+      service.folder,
+      { plan: service, kind: plan.kind, registry: settings.registry, externalNetworks: externalNetworksOn(service.host) },
+      provider ? { providers: { docker: provider } } : undefined,
+    );
     for (const k of service.keys) {
       if (k.ignored.length > 0) pulumi.log.info(`${service.dir}: ${k.scope}: ignored ${k.ignored.map((i) => `${i.key} (${i.reason})`).join(", ")}`, deployment);
     }

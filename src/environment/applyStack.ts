@@ -244,6 +244,7 @@ export function planService(project: ComposeProject, ctx: StackContext): { plan?
       folder: folder.name,
       dir: folder.dir,
       projectName: project.projectName,
+      host: settings.hosts[folder.name] ?? settings.dockerHost,
       networks,
       volumes,
       builtImages,

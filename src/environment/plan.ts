@@ -10,8 +10,7 @@ export interface DeploymentPlan {
   readonly stack: string;
   readonly kind: StackKind;
   readonly services: readonly ServicePlan[];
-  /** External networks the services join, created by the stack when `createExternalNetworks`. */
-  readonly externalNetworks: readonly string[];
+  /** Create the networks compose calls external (once per machine) instead of looking them up. */
   readonly createExternalNetworks: boolean;
   readonly problems: readonly Problem[];
 }
@@ -21,6 +20,8 @@ export interface ServicePlan {
   readonly folder: string;
   readonly dir: string;
   readonly projectName: string;
+  /** The Docker host it runs on; undefined: the stack's default (dockerHost, else DOCKER_HOST). */
+  readonly host?: string;
   readonly networks: readonly NetworkPlan[];
   readonly volumes: readonly VolumePlan[];
   readonly builtImages: readonly BuiltImagePlan[];

@@ -13,6 +13,8 @@ export interface DeclaredResource {
   type: string;
   name: string;
   inputs: Record<string, any>;
+  /** The provider reference (`<urn>::<id>`) when an explicit provider is used. */
+  provider?: string;
   options: { protect?: boolean; retainOnDelete?: boolean; deleteBeforeReplace?: boolean; replaceOnChanges?: string[]; dependsOn: string[]; parent?: string };
 }
 
@@ -76,6 +78,7 @@ export async function runProgram(stack: string, config: Record<string, unknown>,
     const r: DeclaredResource = {
       type: req.getType(),
       name: req.getName(),
+      provider: req.getProvider() || undefined,
       inputs: {},
       options: {
         protect: req.getProtect(),

@@ -1,0 +1,54 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { MemoryFiles } from "../../src/read/files";
+import { planDeployment } from "../../src/pipeline";
+import { readSettings } from "../../src/settings";
+
+const config = (c: Record<string, unknown>) => (k: string) => (c[k] === undefined ? undefined : typeof c[k] === "string" ? (c[k] as string) : JSON.stringify(c[k]));
+
+describe("stack settings", () => {
+  it("defaults kind to the stack name for test and prod only", () => {
+    assert.equal(readSettings("test", config({})).settings?.kind, "test");
+    assert.equal(readSettings("prod", config({})).settings?.kind, "prod");
+    const other = readSettings("staging", config({}));
+    assert.equal(other.settings, undefined);
+    assert.match(other.problems[0].message, /config key 'kind' must be 'test' or 'prod'/);
+    assert.equal(other.problems[0].file, "Pulumi.staging.yaml");
+  });
+
+  it("refuses rewrites on prod", () => {
+    const r = readSettings("prod", config({ rewrites: [{ from: "picasoft.net", to: "test.picasoft.net" }] }));
+    assert.match(r.problems.map((p) => p.message).join("\n"), /'rewrites' is for test stacks only/);
+  });
+
+  it("accepts Docker host URIs only", () => {
+    assert.deepEqual(readSettings("prod", config({ hosts: { "pica-pad": "ssh://deploy@pica02" }, dockerHost: "unix:///var/run/docker.sock" })).problems, []);
+    assert.match(readSettings("prod", config({ hosts: { "pica-pad": "pica02" } })).problems[0].message, /'hosts' must map service folders to Docker hosts/);
+    assert.match(readSettings("prod", config({ dockerHost: "pica01" })).problems[0].message, /'dockerHost' must be a Docker host such as ssh:\/\/deploy@pica01/);
+  });
+
+  it("reports a host given for a folder that does not exist", () => {
+    const { settings } = readSettings("test", config({ hosts: { "pica-nope": "ssh://deploy@pica02" } }));
+    const view = new MemoryFiles({
+      "services/pica-a/docker-compose.yml": "services:\n  web:\n    image: nginx:1.27\n",
+      "services/pica-a/README.md": "# a\n",
+    });
+    const plan = planDeployment({ settings: settings!, view, environment: () => undefined });
+    assert.match(plan.problems.map((p) => `${p.file}: ${p.message}`).join("\n"), /Pulumi\.test\.yaml: config key 'hosts' names 'pica-nope', which is not a service folder of services/);
+  });
+
+  it("allows the same container name on two machines, not on one", () => {
+    const files = {
+      "services/pica-a/docker-compose.yml": "services:\n  web:\n    image: nginx:1.27\n    container_name: web\n    ports: ['8080:80']\n",
+      "services/pica-b/docker-compose.yml": "services:\n  web:\n    image: nginx:1.27\n    container_name: web\n    ports: ['8080:80']\n",
+    };
+    const oneHost = readSettings("test", config({})).settings!;
+    const clash = planDeployment({ settings: oneHost, view: new MemoryFiles(files), environment: () => undefined });
+    const messages = clash.problems.filter((p) => p.severity === "error").map((p) => p.message);
+    assert.ok(messages.some((m) => /container name 'web' of pica-b\/web is already used by pica-a\/web/.test(m)));
+    assert.ok(messages.some((m) => /host port 0\.0\.0\.0:8080\/tcp of pica-b\/web is already published by pica-a\/web/.test(m)));
+    const twoHosts = readSettings("test", config({ hosts: { "pica-b": "ssh://deploy@pica02" } })).settings!;
+    const ok = planDeployment({ settings: twoHosts, view: new MemoryFiles(files), environment: () => undefined });
+    assert.deepEqual(ok.problems.filter((p) => p.severity === "error"), []);
+  });
+});
