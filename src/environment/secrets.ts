@@ -32,10 +32,10 @@ function configuredFor(src: SecretSource, name: string): string | Readonly<Recor
   return src.configured[src.folder]?.[name];
 }
 
-function readEnv(view: FileView, file: string, environment: Lookup, problems: Problem[]): EnvEntry[] | undefined {
+function readEnv(view: FileView, file: string, environment: Lookup, problems: Problem[], secret: boolean): EnvEntry[] | undefined {
   const text = readText(view, file);
   if (text === undefined) return undefined;
-  const parsed = parseEnvFile(text, environment);
+  const parsed = parseEnvFile(text, environment, { secret });
   for (const p of parsed.problems) {
     problems.push({ file, line: p.line, column: p.column, severity: p.severity, message: p.message });
   }
@@ -50,7 +50,7 @@ function readEnv(view: FileView, file: string, environment: Lookup, problems: Pr
 export function resolveSecretEnvFile(src: SecretSource, file: string, doc: ComposeDocument, at: Position | undefined): { entries: EnvEntry[]; problems: Problem[] } {
   const problems: Problem[] = [];
   const exampleFile = file + EXAMPLE_SUFFIX;
-  const example = readEnv(src.view, exampleFile, () => undefined, problems);
+  const example = readEnv(src.view, exampleFile, () => undefined, problems, false);
   if (example === undefined) {
     problems.push(error(doc.file, `env_file ${file} has no committed example ${exampleFile}; create it with one dummy value per key so the test stack and new readers know what is needed`, at));
     return { entries: [], problems };
@@ -59,7 +59,7 @@ export function resolveSecretEnvFile(src: SecretSource, file: string, doc: Compo
 
   const name = baseName(file).replace(/\.secrets$/, "");
   const configured = configuredFor(src, name);
-  const fromFile = readEnv(src.view, file, src.environment, problems);
+  const fromFile = readEnv(src.view, file, src.environment, problems, true);
   const values = new Map<string, EnvEntry>();
   for (const e of fromFile ?? []) values.set(e.name, e);
   if (typeof configured === "object") {

@@ -28,7 +28,11 @@ export interface ParsedEnvFile {
 const KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 const ESCAPES: Record<string, string> = { n: "\n", t: "\t", r: "\r", '"': '"', "\\": "\\", $: "$$" };
 
-export function parseEnvFile(text: string, environment: Lookup): ParsedEnvFile {
+/**
+ * `secret`: the file holds secrets (a real `*.secrets` file): messages then name keys and lines only,
+ * never a fragment of a value (an interpolation error would otherwise quote the password).
+ */
+export function parseEnvFile(text: string, environment: Lookup, opts: { secret?: boolean } = {}): ParsedEnvFile {
   const lines = text.replace(/\r\n?/g, "\n").split("\n");
   const values = new Map<string, EnvEntry>();
   const problems: EnvFileProblem[] = [];
@@ -82,19 +86,19 @@ export function parseEnvFile(text: string, environment: Lookup): ParsedEnvFile {
       body += rest.slice(0, closed);
       const after = rest.slice(closed + 1).trim();
       if (after !== "" && !after.startsWith("#")) {
-        problems.push({ line: j + 1, column: 1, severity: "error", message: `unexpected text after the closing quote of ${name}: '${after}'` });
+        problems.push({ line: j + 1, column: 1, severity: "error", message: opts.secret ? `unexpected text after the closing quote of ${name}` : `unexpected text after the closing quote of ${name}: '${after}'` });
       }
       i = j;
       if (quote === "'") {
         value = body;
       } else {
         const unescaped = body.replace(/\\(.)/g, (m, c: string) => ESCAPES[c] ?? m);
-        value = expand(unescaped, name, lineNo, valueColumn, lookup, problems);
+        value = expand(unescaped, name, lineNo, valueColumn, lookup, problems, opts.secret);
       }
     } else {
       const comment = rest.search(/\s#/);
       const bare = (comment === -1 ? rest : rest.slice(0, comment)).trim();
-      value = expand(bare, name, lineNo, valueColumn, lookup, problems);
+      value = expand(bare, name, lineNo, valueColumn, lookup, problems, opts.secret);
     }
     values.set(name, { name, value, line: lineNo });
   }
@@ -112,9 +116,13 @@ function findClosingQuote(s: string, quote: string): number {
   return -1;
 }
 
-function expand(value: string, name: string, line: number, column: number, lookup: Lookup, problems: EnvFileProblem[]): string {
+function expand(value: string, name: string, line: number, column: number, lookup: Lookup, problems: EnvFileProblem[], secret = false): string {
   const r = interpolate(value, lookup);
-  for (const e of r.errors) problems.push({ line, column, severity: "error", message: `${name}: ${e}` });
-  for (const u of r.unset) problems.push({ line, column, severity: "warning", message: `${name}: variable ${u} is not set; it becomes an empty string` });
+  for (const e of r.errors) {
+    problems.push({ line, column, severity: "error", message: secret ? `${name}: the value has a '$' that is not a valid \${VAR} reference; write '$$' for a literal '$'` : `${name}: ${e}` });
+  }
+  for (const u of r.unset) {
+    problems.push({ line, column, severity: "warning", message: secret ? `${name}: the value refers to a variable that is not set (it becomes empty); write '$$' for a literal '$'` : `${name}: variable ${u} is not set; it becomes an empty string` });
+  }
   return r.value;
 }

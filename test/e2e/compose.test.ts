@@ -50,6 +50,23 @@ async function withComposeFolder(source: string, project: string, networks: stri
 }
 
 describe("service folders with plain docker-compose", { skip: composeMissing() }, () => {
+  it("docker-compose accepts every example folder's compose file as it is committed", () => {
+    for (const folder of fs.readdirSync(path.join(REPO_ROOT, "services"))) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), `compose-config-${folder}-`));
+      try {
+        fs.cpSync(path.join(REPO_ROOT, "services", folder), dir, { recursive: true });
+        const secrets = path.join(dir, "secrets");
+        if (fs.existsSync(secrets)) {
+          for (const f of fs.readdirSync(secrets)) if (f.endsWith(".example")) fs.copyFileSync(path.join(secrets, f), path.join(secrets, f.slice(0, -".example".length)));
+        }
+        const r = spawnSync("docker-compose", ["config", "-q"], { cwd: dir, encoding: "utf8" });
+        assert.equal(r.status, 0, `${folder}: ${r.stderr}`);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  });
+
   it("services/pica-static builds from debian:bookworm-slim and becomes healthy (no registry needed)", async () => {
     await withComposeFolder(path.join(REPO_ROOT, "services/pica-static"), "pica-static", ["proxy"], async () => {
       assert.equal(await waitHealthy("pica-static", 60), "healthy");
