@@ -1,6 +1,6 @@
 import { DeploymentPlan, ServicePlan } from "./environment/plan";
 import { planService, StackContext } from "./environment/applyStack";
-import { formatProblem, Problem, warning } from "./problems";
+import { formatProblem, hasErrors, Problem, warning } from "./problems";
 import { joinPath } from "./read/files";
 import { discoverServiceFolders, ServiceFolder } from "./read/serviceFolders";
 import { loadComposeDocument } from "./validate/composeDocument";
@@ -50,7 +50,8 @@ export function planDeployment(ctx: StackContext, opts: PlanOptions = {}): Deplo
     problems.push(...(opts.forCheck ? conventions : conventions.map((p) => warning(p.file, p.message, p.line === undefined ? undefined : { line: p.line, column: p.column ?? 1 }))));
     const planned = planService(loaded.project, ctx);
     problems.push(...planned.problems);
-    if (planned.plan) services.push(planned.plan);
+    // A folder with any error is reported, never deployed.
+    if (planned.plan && !hasErrors(loaded.problems)) services.push(planned.plan);
   }
   problems.push(...crossServiceProblems(services));
   for (const folder of Object.keys(settings.hosts)) {

@@ -209,7 +209,7 @@ export function sizeInMb(v: unknown): number | undefined {
  * Stage "validate": a schema-valid compose document → typed, normalised service definitions, every
  * compose key accounted for. Paths are made repository-relative; nothing is read from disk here.
  */
-export function buildComposeProject(folder: ServiceFolder, document: ComposeDocument): { project?: ComposeProject; keys: KeyReport[]; problems: Problem[] } {
+export function buildComposeProject(folder: ServiceFolder, document: ComposeDocument): { project: ComposeProject; keys: KeyReport[]; problems: Problem[] } {
   const problems: Problem[] = [];
   const file = document.file;
   const data = document.data;
@@ -489,7 +489,8 @@ export function buildComposeProject(folder: ServiceFolder, document: ComposeDocu
     }
   }
 
-  if (problems.some((p) => p.severity === "error")) return { keys, problems };
+  // The project is returned even with errors (what was invalid is left out of it), so that the next
+  // stage can report its own problems too: the user sees every problem of the folder at once.
   return { project: { folder, document, projectName, services, networks, volumes, secrets, keys }, keys, problems };
 }
 

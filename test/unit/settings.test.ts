@@ -37,6 +37,23 @@ describe("stack settings", () => {
     assert.match(plan.problems.map((p) => `${p.file}: ${p.message}`).join("\n"), /Pulumi\.test\.yaml: config key 'hosts' names 'pica-nope', which is not a service folder of services/);
   });
 
+  it("reports a folder's problems of every stage at once, and never plans a folder with an error", () => {
+    const { settings } = readSettings("test", config({}));
+    const view = new MemoryFiles({
+      "services/pica-a/README.md": "# a\n",
+      "services/pica-a/docker-compose.yml": "services:\n  web:\n    image: nginx\n    restart: sometimes\n    env_file: ./secrets/web.secrets\n",
+      "services/pica-b/README.md": "# b\n",
+      "services/pica-b/docker-compose.yml": "services:\n  web:\n    image: nginx:1.27\n",
+    });
+    const plan = planDeployment({ settings: settings!, view, environment: () => undefined });
+    const errors = plan.problems.filter((p) => p.severity === "error").map((p) => `${p.file}:${p.line}: ${p.message}`);
+    assert.equal(errors.length, 3, errors.join("\n"));
+    assert.match(errors.join("\n"), /:4: services\.web\.restart must be no, always, unless-stopped or on-failure\[:N\], not 'sometimes'/);
+    assert.match(errors.join("\n"), /:3: services\.web\.image 'nginx' has no tag/);
+    assert.match(errors.join("\n"), /:5: env_file services\/pica-a\/secrets\/web\.secrets has no committed example/);
+    assert.deepEqual(plan.services.map((s) => s.folder), ["pica-b"]);
+  });
+
   it("allows the same container name on two machines, not on one", () => {
     const files = {
       "services/pica-a/docker-compose.yml": "services:\n  web:\n    image: nginx:1.27\n    container_name: web\n    ports: ['8080:80']\n",
