@@ -27,7 +27,7 @@ export interface ServiceSource {
  * The working tree, or the revision named by the stack's `servicesRef`. Refuses what would deploy
  * something nobody can find again: an unknown revision, or uncommitted changes going to prod.
  */
-export async function openServiceSource(root: string, settings: StackSettings): Promise<ServiceSource> {
+export async function openServiceSource(root: string, settings: StackSettings, opts: { checkout?: boolean } = {}): Promise<ServiceSource> {
   const workingTree = new WorkingTree(root);
   const none = async (): Promise<undefined> => undefined;
   if (!(await isGitRepository(root))) {
@@ -47,6 +47,7 @@ export async function openServiceSource(root: string, settings: StackSettings): 
   const lastChangeOf = (dir: string): Promise<string | undefined> => lastChange(root, revision.sha, dir);
   if (!settings.servicesRef) return { view: workingTree, buildRoot: "", revision: { ...revision, dirty }, lastChangeOf };
   const view = new RevisionWithLocalSecrets(await readRevision(root, revision.sha, settings.servicesDir), workingTree);
-  const buildRoot = await checkoutForBuilds(root, revision.sha);
+  // Read-only callers (status) leave the stable checkout alone.
+  const buildRoot = opts.checkout === false ? "" : await checkoutForBuilds(root, revision.sha);
   return { view, buildRoot, revision: { ...revision, dirty: [] }, lastChangeOf };
 }
