@@ -1,11 +1,6 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { CONTAINER, Declared, find, IMAGE, isSecret, NETWORK, runProgram, unwrap, VOLUME } from "./recorder";
-
-const SECRETS = {
-  "pica-pad": { db: { POSTGRES_PASSWORD: "s3cr3t-pad-db", DB_PASS: "s3cr3t-pad-db" } },
-  "pica-mattermost": { mattermost: { MM_SQLSETTINGS_DATASOURCE: "postgres://mattermost:s3cr3t-mm@db:5432/mattermost" }, db_password: "s3cr3t-mm" },
-};
+import { CONTAINER, Declared, find, IMAGE, isSecret, NETWORK, PROD_SECRETS as SECRETS, runProgram, unwrap, VOLUME } from "./recorder";
 
 describe("services on several machines (mocks)", () => {
   let d: Declared;

@@ -138,3 +138,9 @@ export const TEST_CONFIG = {
   createExternalNetworks: "true",
   rewrites: [{ from: "picasoft.net", to: "test.picasoft.net" }],
 };
+
+/** Prod secret values for the example services, as `pulumi config set --secret --path` would hold them. */
+export const PROD_SECRETS = {
+  "pica-pad": { db: { POSTGRES_PASSWORD: "s3cr3t-pad-db", DB_PASS: "s3cr3t-pad-db" } },
+  "pica-mattermost": { mattermost: { MM_SQLSETTINGS_DATASOURCE: "postgres://mattermost:s3cr3t-mm@db:5432/mattermost" }, db_password: "s3cr3t-mm" },
+};
