@@ -16,7 +16,8 @@ export interface ServiceOutputs {
 }
 
 /**
- * The Pulumi edge: reads the stack's config, runs the pure pipeline over the working tree, reports
+ * The Pulumi edge: reads the stack's config, runs the pure pipeline over the working tree (or the
+ * git revision `servicesRef` names), reports
  * every problem, and declares one ServiceDeployment per service folder. Nothing is declared when
  * any folder is invalid.
  */
@@ -54,7 +55,7 @@ export async function deployServices(root: string = process.cwd()): Promise<Reco
       const registryAuth = settings.registry.username && settings.registry.password
         ? [{ address: settings.registry.server, username: settings.registry.username, password: pulumi.secret(settings.registry.password) }]
         : undefined;
-      providers.set(host, new docker.Provider(`host/${host.replace(/^[a-z]+:\/\//, "")}`, { host, registryAuth }));
+      providers.set(host, new docker.Provider(`host/${machineName(host)}`, { host, registryAuth }));
     }
     return providers.get(host);
   };
@@ -69,7 +70,7 @@ export async function deployServices(root: string = process.cwd()): Promise<Reco
       if (plan.createExternalNetworks) {
         const needed = new Set(plan.services.filter((s) => s.host === host).flatMap((s) => s.networks.filter((n) => !n.managed).map((n) => n.name)));
         for (const name of [...needed].sort()) {
-          made.set(name, new docker.Network(host === undefined ? `external/${name}` : `external/${host.replace(/^[a-z]+:\/\//, "")}/${name}`, { name }, { provider: providerFor(host) }));
+          made.set(name, new docker.Network(host === undefined ? `external/${name}` : `external/${machineName(host)}/${name}`, { name }, { provider: providerFor(host) }));
         }
       }
       externalNetworks.set(key, made);
@@ -114,6 +115,11 @@ class DestroyGuard extends pulumi.ComponentResource {
     super("dockerfiles:stack:DestroyGuard", name, {}, opts);
     this.registerOutputs({});
   }
+}
+
+/** `ssh://deploy@pica02` → `deploy@pica02`: the machine's part of resource names. */
+function machineName(host: string): string {
+  return host.replace(/^[a-z]+:\/\//, "");
 }
 
 function fail(lines: string[]): never {
