@@ -6,7 +6,7 @@ import { discoverServiceFolders, ServiceFolder } from "./read/serviceFolders";
 import { loadComposeDocument } from "./validate/composeDocument";
 import { buildComposeProject, ComposeProject } from "./validate/composeProject";
 import { checkConventions } from "./validate/conventions";
-import { parseEnvFile } from "./validate/envFile";
+import { envFileProblems, parseEnvFile } from "./validate/envFile";
 import { Lookup } from "./validate/interpolate";
 
 /**
@@ -19,7 +19,7 @@ export function loadService(folder: ServiceFolder, environment: Lookup): { proje
   const dotenv = new Map<string, string>();
   if (folder.dotenv) {
     const parsed = parseEnvFile(folder.dotenv.text, environment);
-    for (const p of parsed.problems) problems.push({ file: folder.dotenv.file, line: p.line, column: p.column, severity: p.severity, message: p.message });
+    problems.push(...envFileProblems(folder.dotenv.file, parsed.problems));
     for (const e of parsed.entries) dotenv.set(e.name, e.value);
   }
   const variables: Lookup = (name) => environment(name) ?? dotenv.get(name);
@@ -73,15 +73,17 @@ function crossServiceProblems(services: readonly ServicePlan[]): Problem[] {
     const host = s.host ?? "the default Docker host";
     for (const c of s.containers) {
       const who = `${s.folder}/${c.service}`;
-      const other = names.get(`${host} ${c.name}`);
+      const nameOnHost = `${host} ${c.name}`;
+      const other = names.get(nameOnHost);
       if (other) problems.push({ file: s.dir, severity: "error", message: `container name '${c.name}' of ${who} is already used by ${other} on ${host}; change container_name` });
-      names.set(`${host} ${c.name}`, who);
+      names.set(nameOnHost, who);
       for (const p of c.ports) {
         if (p.external === undefined) continue;
         const key = `${p.ip}:${p.external}/${p.protocol}`;
-        const taken = ports.get(`${host} ${key}`);
+        const portOnHost = `${host} ${key}`;
+        const taken = ports.get(portOnHost);
         if (taken) problems.push({ file: s.dir, severity: "error", message: `host port ${key} of ${who} is already published by ${taken} on ${host}` });
-        ports.set(`${host} ${key}`, who);
+        ports.set(portOnHost, who);
       }
     }
   }

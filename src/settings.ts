@@ -71,8 +71,9 @@ export function readSettings(stack: string, get: (key: string) => string | undef
   };
   const secrets = json<ConfiguredSecrets>("secrets", {});
   const hosts = json<Record<string, string>>("hosts", {});
+  const hostsIsMap = typeof hosts === "object" && hosts !== null && !Array.isArray(hosts);
   const hostProblem = (h: unknown): boolean => typeof h !== "string" || !/^(unix|tcp|ssh|npipe):\/\/./.test(h);
-  if (typeof hosts !== "object" || hosts === null || Array.isArray(hosts) || Object.values(hosts).some(hostProblem)) {
+  if (!hostsIsMap || Object.values(hosts).some(hostProblem)) {
     problems.push(error(file, "config key 'hosts' must map service folders to Docker hosts such as ssh://deploy@pica01 or unix:///var/run/docker.sock"));
   }
   const dockerHost = get("dockerHost") || undefined;
@@ -89,7 +90,7 @@ export function readSettings(stack: string, get: (key: string) => string | undef
     registry: { server: registry.server ?? DEFAULT_REGISTRY, username: registry.username, password: registry.password },
     createExternalNetworks: bool("createExternalNetworks", false),
     dockerHost,
-    hosts: typeof hosts === "object" && hosts !== null && !Array.isArray(hosts) ? hosts : {},
+    hosts: hostsIsMap ? hosts : {},
     secrets: typeof secrets === "object" && secrets !== null ? secrets : {},
   };
   return problems.length > 0 ? { problems } : { settings, problems };

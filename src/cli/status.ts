@@ -6,7 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { LABELS } from "../environment/applyStack";
-import { ContainerPlan } from "../environment/plan";
+import { ContainerPlan, DeploymentPlan } from "../environment/plan";
 import { planDeployment } from "../pipeline";
 import { lastChange, resolveRevision } from "../read/gitRevision";
 import { openServiceSource } from "../read/serviceSource";
@@ -80,16 +80,22 @@ export async function status(argv: string[], root: string, out: (line: string) =
       continue;
     }
     const head = await resolveRevision(root, "HEAD");
+    // Services deployed together share a revision: read and plan each revision once.
+    const plans = new Map<string, Promise<DeploymentPlan>>();
+    const planAt = (revision: string): Promise<DeploymentPlan> => {
+      if (!plans.has(revision)) {
+        const at = { ...settings, servicesRef: revision };
+        plans.set(revision, openServiceSource(root, at, { checkout: false }).then((source) => planDeployment({ settings: at, view: source.view, environment: (n) => process.env[n] })));
+      }
+      return plans.get(revision)!;
+    };
     for (const [folder, deployed] of Object.entries(outputs).sort()) {
       const dir = `${settings.servicesDir}/${folder}`;
       const newest = await lastChange(root, head.sha, dir);
       const repo = deployed.lastChange === undefined ? "unknown" : newest === deployed.lastChange ? "up to date" : `newer changes (${newest?.slice(0, 12) ?? "folder removed"})`;
       let containers = "unknown (no revision recorded)";
       if (deployed.revision) {
-        const at = { ...settings, servicesRef: deployed.revision, only: [folder] };
-        const source = await openServiceSource(root, at, { checkout: false });
-        const plan = planDeployment({ settings: at, view: source.view, environment: (n) => process.env[n] });
-        const service = plan.services.find((s) => s.folder === folder);
+        const service = (await planAt(deployed.revision)).services.find((s) => s.folder === folder);
         const drift = (service?.containers ?? []).flatMap((c) => containerDrift(c, inspect(c.name, service?.host)).map((d) => `${c.service} ${d}`));
         containers = drift.length === 0 ? "in sync" : drift.join("; ");
         drifted ||= drift.length > 0;

@@ -4,7 +4,7 @@ import { FileView, joinPath, listFilesBelow, readText } from "../read/files";
 import { StackSettings } from "../settings";
 import { ComposeProject, ServiceDefinition } from "../validate/composeProject";
 import { goDuration } from "../validate/durations";
-import { parseEnvFile } from "../validate/envFile";
+import { envFileProblems, parseEnvFile } from "../validate/envFile";
 import { Lookup } from "../validate/interpolate";
 import { ContainerPlan, EnvVar, ServicePlan, Upload, ContainerMount, HealthcheckPlan } from "./plan";
 import { rewriteText } from "./rewrite";
@@ -117,7 +117,7 @@ export function planService(project: ComposeProject, ctx: StackContext): { plan?
         continue;
       }
       const parsed = parseEnvFile(text, ctx.environment);
-      for (const p of parsed.problems) problems.push({ file: ref.file, line: p.line, column: p.column, severity: p.severity, message: p.message });
+      problems.push(...envFileProblems(ref.file, parsed.problems));
       for (const e of parsed.entries) env.set(e.name, { name: e.name, value: rewrite(e.value), secret: false });
     }
     for (const e of svc.environment) {

@@ -1,7 +1,7 @@
 import { error, Problem } from "../problems";
 import { FileView, readText } from "../read/files";
 import { ComposeDocument } from "../validate/composeDocument";
-import { EnvEntry, parseEnvFile } from "../validate/envFile";
+import { EnvEntry, envFileProblems, parseEnvFile } from "../validate/envFile";
 import { Lookup } from "../validate/interpolate";
 import { ConfiguredSecrets, StackKind } from "../settings";
 import { Position } from "../problems";
@@ -36,9 +36,7 @@ function readEnv(view: FileView, file: string, environment: Lookup, problems: Pr
   const text = readText(view, file);
   if (text === undefined) return undefined;
   const parsed = parseEnvFile(text, environment, { secret });
-  for (const p of parsed.problems) {
-    problems.push({ file, line: p.line, column: p.column, severity: p.severity, message: p.message });
-  }
+  problems.push(...envFileProblems(file, parsed.problems));
   return [...parsed.entries];
 }
 

@@ -36,7 +36,7 @@ export async function openServiceSource(root: string, settings: StackSettings, o
   }
   const ref = settings.servicesRef ?? "HEAD";
   const revision = await resolveRevision(root, ref);
-  const head = await resolveRevision(root, "HEAD").catch(() => undefined);
+  const head = settings.servicesRef ? await resolveRevision(root, "HEAD").catch(() => undefined) : revision;
   const dirty = await uncommittedChanges(root, settings.servicesDir);
   if (settings.kind === "prod" && head?.sha === revision.sha && dirty.length > 0) {
     throw new RevisionError(

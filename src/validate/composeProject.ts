@@ -209,7 +209,7 @@ export function sizeInMb(v: unknown): number | undefined {
  * Stage "validate": a schema-valid compose document → typed, normalised service definitions, every
  * compose key accounted for. Paths are made repository-relative; nothing is read from disk here.
  */
-export function buildComposeProject(folder: ServiceFolder, document: ComposeDocument): { project: ComposeProject; keys: KeyReport[]; problems: Problem[] } {
+export function buildComposeProject(folder: ServiceFolder, document: ComposeDocument): { project: ComposeProject; problems: Problem[] } {
   const problems: Problem[] = [];
   const file = document.file;
   const data = document.data;
@@ -491,7 +491,7 @@ export function buildComposeProject(folder: ServiceFolder, document: ComposeDocu
 
   // The project is returned even with errors (what was invalid is left out of it), so that the next
   // stage can report its own problems too: the user sees every problem of the folder at once.
-  return { project: { folder, document, projectName, services, networks, volumes, secrets, keys }, keys, problems };
+  return { project: { folder, document, projectName, services, networks, volumes, secrets, keys }, problems };
 }
 
 /** Compose port forms: `80`, `8080:80`, `127.0.0.1:8080:80/udp`, ranges, and the long syntax. */

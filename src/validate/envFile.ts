@@ -1,3 +1,4 @@
+import { Problem } from "../problems";
 import { interpolate, Lookup } from "./interpolate";
 
 /**
@@ -18,6 +19,11 @@ export interface EnvFileProblem {
   readonly column: number;
   readonly message: string;
   readonly severity: "error" | "warning";
+}
+
+/** The problems of an env file, located in that file. */
+export function envFileProblems(file: string, problems: readonly EnvFileProblem[]): Problem[] {
+  return problems.map((p) => ({ file, line: p.line, column: p.column, severity: p.severity, message: p.message }));
 }
 
 export interface ParsedEnvFile {

@@ -243,7 +243,7 @@ describe("key accounting", () => {
   it("an unsupported key is listed in the keys report", () => {
     const r = build(["services:", "  web:", "    image: nginx:1.27", "    links: [db]", "  db:", "    image: postgres:16.4", ""].join("\n"));
     assert.ok(r.problems.some((p) => p.severity === "error"));
-    assert.deepEqual(r.keys.find((k) => k.scope === "services.web")?.unsupported, ["links"]);
+    assert.deepEqual(r.project.keys.find((k) => k.scope === "services.web")?.unsupported, ["links"]);
   });
   it("an ignored key is listed with its reason, without a problem", () => {
     const r = build(web("expose:", '  - "80"'));
