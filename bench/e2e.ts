@@ -27,7 +27,7 @@ async function timed<T>(f: () => Promise<T> | T): Promise<[T, number]> {
 
 async function main(): Promise<void> {
   const missing = missingPrerequisite();
-  if (missing) throw new Error(`cannot run: ${missing.reason}`);
+  if (missing) throw new Error(`cannot run: ${missing}`);
   removeLeftovers(CONTAINERS, NETWORKS, VOLUMES);
   const rows: [string, string][] = [];
 

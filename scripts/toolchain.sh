@@ -18,14 +18,14 @@
 #       separate pulumi-language-nodejs module: the language host is the one in
 #       github.com/pulumi/pulumi/sdk/v3@v3.68.0, the last release that kept it
 #       in the sdk module.
-#  2. Resource plugins docker 5.2.0 and command 4.5.0 (the versions the npm
-#     packages ask for), with `pulumi plugin install` when Pulumi's downloads
-#     answer. They cannot be built offline: the module proxy refuses
-#     github.com/pulumi/pulumi-docker/provider/v5 and
-#     github.com/pulumi/pulumi-command/provider (403 "This module version is not
-#     available"), and a home-made substitute is not the real provider. Without
-#     them this script says so and goes on: the end-to-end tests then skip with
-#     that reason.
+#  2. The resource plugins docker and command at the versions the npm packages
+#     ask for (`pulumi.version` in node_modules/@pulumi/{docker,command}/package.json),
+#     with `pulumi plugin install` when Pulumi's downloads answer; otherwise from
+#     the folder $PULUMI_PLUGINS_DIR (default: ../shared/pulumi-plugins beside the
+#     repository, when it exists), whose files pulumi-resource-<name>-v<version>
+#     are checked against its SHA256SUMS first. The module proxy refuses the
+#     providers' source modules, so they cannot be built here. Without them this
+#     script says so and fails (the end-to-end tests need them).
 #  3. A Docker engine: if `docker info` fails, Debian's docker.io (+
 #     docker-compose, debootstrap) is installed and dockerd is started in the
 #     background, logging to /var/log/dockerd-toolchain.log.
@@ -38,14 +38,14 @@
 #
 # Environment knobs: PULUMI_HOME, TOOLCHAIN_CACHE (build cache and outputs,
 #   default ~/.cache/pulumi-toolchain), TOOLCHAIN_OFFLINE=1 (skip every
-#   download attempt outside the package registries), DOCKERD_LOG.
+#   download attempt outside the package registries), PULUMI_PLUGINS_DIR
+#   (provider plugins built elsewhere, see 2.), DOCKERD_LOG.
 set -euo pipefail
 
-PULUMI_VERSION=3.259.0            # = package.json pins of pulumi and @pulumi/pulumi
-CLI_MODULE_VERSION=v3.259.0       # github.com/pulumi/pulumi/pkg/v3 built offline
-LANGHOST_MODULE_VERSION=v3.68.0   # github.com/pulumi/pulumi/sdk/v3 (language host)
-DOCKER_PLUGIN_VERSION=5.2.0
-COMMAND_PLUGIN_VERSION=4.5.0
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=versions.env
+source "$ROOT/scripts/versions.env"
+CLI_MODULE_VERSION="v$PULUMI_VERSION"   # github.com/pulumi/pulumi/pkg/v3 built offline
 BASE_IMAGE=debian:bookworm-slim
 SUITE=bookworm
 
@@ -169,8 +169,28 @@ plugin_listed() { # NAME VERSION
   "$VBIN/pulumi" plugin ls </dev/null 2>/dev/null | awk -v n="$1" -v v="$2" '$1 == n && $2 == "resource" && $3 == v {f=1} END {exit !f}'
 }
 
+PLUGINS_DIR="${PULUMI_PLUGINS_DIR:-}"
+if [ -z "$PLUGINS_DIR" ] && [ -d "$ROOT/../shared/pulumi-plugins" ]; then PLUGINS_DIR="$(cd "$ROOT/../shared/pulumi-plugins" && pwd)"; fi
+
+# plugin_version NAME: the plugin version the npm package @pulumi/NAME asks for.
+plugin_version() {
+  local pkg="$ROOT/node_modules/@pulumi/$1/package.json"
+  [ -f "$pkg" ] || die "$pkg is missing: run npm ci first (scripts/setup.sh does)"
+  node -p "require('$pkg').pulumi.version" </dev/null
+}
+
+# install_plugin_file NAME VERSION: from $PLUGINS_DIR, after checking its SHA256SUMS entry.
+install_plugin_file() {
+  local name="$1" version="$2" file="pulumi-resource-$1-v$2"
+  [ -n "$PLUGINS_DIR" ] && [ -f "$PLUGINS_DIR/$file" ] || return 1
+  grep -q "  $file\$" "$PLUGINS_DIR/SHA256SUMS" 2>/dev/null || die "$PLUGINS_DIR/SHA256SUMS has no line for $file; refusing an unchecked plugin"
+  ( cd "$PLUGINS_DIR" && grep "  $file\$" SHA256SUMS | sha256sum -c --quiet - ) >&2 || die "$PLUGINS_DIR/$file does not match its SHA256SUMS line"
+  log "installing plugin $name $version from $PLUGINS_DIR/$file (checksum verified)"
+  "$VBIN/pulumi" plugin install resource "$name" "$version" --file "$PLUGINS_DIR/$file" </dev/null >&2
+}
+
 PLUGINS_MISSING=()
-# install_plugin NAME VERSION: the real provider plugin, from Pulumi's downloads.
+# install_plugin NAME VERSION: Pulumi's download when it answers, else the plugins folder.
 install_plugin() {
   local name="$1" version="$2"
   if plugin_listed "$name" "$version"; then
@@ -179,18 +199,19 @@ install_plugin() {
   if online && "$VBIN/pulumi" plugin install resource "$name" "$version" </dev/null >&2; then
     return 0
   fi
+  install_plugin_file "$name" "$version" && plugin_listed "$name" "$version" && return 0
   PLUGINS_MISSING+=("$name $version")
-  log "plugin $name $version: cannot be installed here. Pulumi's downloads do not answer, and it cannot be"
-  log "  built from Go modules: the module proxy refuses its source module (403 'This module version is not"
-  log "  available'). Install it on a machine with internet access: pulumi plugin install resource $name $version"
+  log "plugin $name $version: Pulumi's downloads do not answer and ${PLUGINS_DIR:-no plugins folder (PULUMI_PLUGINS_DIR)} has no"
+  log "  pulumi-resource-$name-v$version. Set PULUMI_PLUGINS_DIR to a folder holding it (with SHA256SUMS), or run on a machine"
+  log "  with internet access: pulumi plugin install resource $name $version"
 }
 
 setup_plugins() {
   [ -x "$VBIN/pulumi" ] || die "pulumi is not installed yet (run: $0 pulumi)"
-  install_plugin docker "$DOCKER_PLUGIN_VERSION"
-  install_plugin command "$COMMAND_PLUGIN_VERSION"
+  install_plugin docker "$(plugin_version docker)"
+  install_plugin command "$(plugin_version command)"
   if [ "${#PLUGINS_MISSING[@]}" -gt 0 ]; then
-    log "WARNING: missing provider plugins: ${PLUGINS_MISSING[*]}; pulumi up/preview cannot run, end-to-end tests skip"
+    die "missing provider plugins: ${PLUGINS_MISSING[*]}; pulumi up/preview and the end-to-end tests cannot run"
   fi
 }
 

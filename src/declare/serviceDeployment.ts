@@ -2,13 +2,27 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ContainerPlan, ServicePlan } from "../environment/plan";
 import { RegistrySettings, StackKind } from "../settings";
+import { healthWait, imageBuild } from "./dockerCommands";
 
 export interface ServiceDeploymentArgs {
   readonly plan: ServicePlan;
   readonly kind: StackKind;
   readonly registry: RegistrySettings;
-  /** Docker networks created by the stack for names compose calls external (test stacks only). */
-  readonly externalNetworks: ReadonlyMap<string, docker.Network>;
+  /** What makes the networks compose calls external exist on this machine (test stacks), by name. */
+  readonly externalNetworks: ReadonlyMap<string, pulumi.Resource>;
+}
+
+/** The image a container runs, and what must exist before it. */
+interface ImageRef {
+  readonly ref: pulumi.Input<string>;
+  readonly after: pulumi.Resource[];
+}
+
+/** How a container is reached by the containers that depend on it. */
+interface Declared {
+  readonly container: docker.Container;
+  /** The health wait, for containers with a healthcheck. */
+  readonly healthy?: pulumi.Resource;
 }
 
 /**
@@ -24,13 +38,25 @@ export class ServiceDeployment extends pulumi.ComponentResource {
   constructor(name: string, args: ServiceDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("dockerfiles:service:Service", name, {}, opts);
     const { plan } = args;
-    const parent = { parent: this };
-    const prefix = plan.folder;
+    const networks = this.declareNetworks(plan, args.externalNetworks);
+    const volumes = this.declareVolumes(plan);
+    const images = this.declareImages(plan, args.registry);
+    const declared = new Map<string, Declared>();
+    for (const c of inDependencyOrder(plan.containers)) {
+      const image = "built" in c.image ? images.built.get(c.image.built)! : images.remote.get(c.image.remote)!;
+      const after = [...image.after, ...networks.after, ...c.dependsOn.map((d) => dependencyOf(declared.get(d.service)!, d.condition))];
+      declared.set(c.service, this.declareContainer(plan, c, image.ref, networks.names, volumes, after));
+    }
+    this.registerOutputs({ containers: this.containers, images: this.images });
+  }
 
-    const networks = new Map<string, pulumi.Output<string>>();
+  private declareNetworks(plan: ServicePlan, externalNetworks: ReadonlyMap<string, pulumi.Resource>): { names: Map<string, pulumi.Input<string>>; after: pulumi.Resource[] } {
+    const names = new Map<string, pulumi.Input<string>>();
+    const after: pulumi.Resource[] = [];
     for (const n of plan.networks) {
+      const made = externalNetworks.get(n.name);
       if (n.managed) {
-        const net = new docker.Network(`${prefix}/${n.key}`, {
+        const net = new docker.Network(`${plan.folder}/${n.key}`, {
           name: n.name,
           driver: n.driver,
           options: nonEmpty(n.driverOpts),
@@ -38,73 +64,98 @@ export class ServiceDeployment extends pulumi.ComponentResource {
           attachable: n.attachable,
           ipv6: n.ipv6,
           labels: labelList(n.labels),
-        }, parent);
-        networks.set(n.key, net.name);
+        }, { parent: this });
+        names.set(n.key, net.name);
+      } else if (made) {
+        names.set(n.key, n.name);
+        after.push(made);
       } else {
-        const created = args.externalNetworks.get(n.name);
         // External networks (Traefik's `proxy`) belong to the machine: looked up, never created here.
-        networks.set(n.key, created ? created.name : docker.getNetworkOutput({ name: n.name }, parent).name);
+        names.set(n.key, docker.getNetworkOutput({ name: n.name }, { parent: this }).name);
       }
     }
+    return { names, after };
+  }
 
-    const volumes = new Map<string, pulumi.Output<string>>();
+  private declareVolumes(plan: ServicePlan): Map<string, pulumi.Input<string>> {
+    const volumes = new Map<string, pulumi.Input<string>>();
     for (const v of plan.volumes) {
       if (!v.managed) {
-        volumes.set(v.key, pulumi.output(v.name));
+        volumes.set(v.key, v.name);
         continue;
       }
-      const vol = new docker.Volume(`${prefix}/${v.key}`, {
+      const vol = new docker.Volume(`${plan.folder}/${v.key}`, {
         name: v.name,
         driver: v.driver,
         driverOpts: nonEmpty(v.driverOpts),
         labels: labelList(v.labels),
-      }, { ...parent, protect: v.protect, retainOnDelete: v.protect });
+      }, { parent: this, protect: v.protect, retainOnDelete: v.protect });
       volumes.set(v.key, vol.name);
     }
+    return volumes;
+  }
 
-    const images = new Map<string, pulumi.Output<string>>();
+  /**
+   * Home-built images are referenced by name: the container's inputs label carries the build hash,
+   * so a rebuild replaces it and the preview says so without building (no `[unknown]` image ID).
+   */
+  private declareImages(plan: ServicePlan, registry: RegistrySettings): { built: Map<string, ImageRef>; remote: Map<string, ImageRef> } {
+    const built = new Map<string, ImageRef>();
+    const remote = new Map<string, ImageRef>();
     for (const img of plan.builtImages) {
-      const image = new docker.Image(`${prefix}/${img.service}`, {
-        imageName: img.imageName,
-        build: {
-          context: img.context,
-          dockerfile: img.dockerfile,
-          args: nonEmpty(img.args),
-          target: img.target,
-          // The classic builder needs no BuildKit frontend image: it builds on machines without a registry.
-          builderVersion: "BuilderV1",
-        },
-        skipPush: !img.push,
-        registry: img.push
-          ? { server: args.registry.server, username: args.registry.username, password: args.registry.password === undefined ? undefined : pulumi.secret(args.registry.password) }
-          : undefined,
-      }, parent);
-      // For local images repoDigest is the image ID: a rebuilt image replaces the container, a tag alone does not.
-      images.set(img.service, image.repoDigest);
-      this.images[img.service] = image.imageName;
+      const build = imageBuild(`${plan.folder}/${img.service}/image`, `${plan.folder}/${img.service}`, img, registry, plan.host, { parent: this });
+      built.set(img.service, { ref: img.imageName, after: [build] });
+      this.images[img.service] = pulumi.output(img.imageName);
     }
     for (const name of plan.remoteImages) {
-      const remote = new docker.RemoteImage(`${prefix}/${name}`, { name, keepLocally: true }, parent);
-      images.set(name, remote.imageId);
+      const pulled = new docker.RemoteImage(`${plan.folder}/${name}`, { name, keepLocally: true }, { parent: this });
+      remote.set(name, { ref: pulled.imageId, after: [] });
     }
-
-    const created = new Map<string, docker.Container>();
-    for (const c of plan.containers) {
-      const image = "built" in c.image ? images.get(c.image.built)! : images.get(c.image.remote)!;
-      const container = new docker.Container(`${prefix}/${c.service}`, containerArgs(c, image, networks, volumes), {
-        ...parent,
-        dependsOn: c.dependsOn.map((d) => created.get(d)).filter((x): x is docker.Container => x !== undefined),
-        // Fixed names and host ports make create-before-delete fail with a conflict.
-        deleteBeforeReplace: true,
-        // The provider shows a healthcheck edit as an update that changes nothing on the container.
-        replaceOnChanges: ["healthcheck"],
-      });
-      created.set(c.service, container);
-      this.containers[c.service] = container.name;
-    }
-
-    this.registerOutputs({ containers: this.containers, images: this.images });
+    return { built, remote };
   }
+
+  private declareContainer(plan: ServicePlan, c: ContainerPlan, image: pulumi.Input<string>, networks: ReadonlyMap<string, pulumi.Input<string>>, volumes: ReadonlyMap<string, pulumi.Input<string>>, after: pulumi.Resource[]): Declared {
+    const who = `${plan.folder}/${c.service}`;
+    const container = new docker.Container(who, containerArgs(c, image, networks, volumes), {
+      parent: this,
+      dependsOn: after,
+      // Fixed names and host ports make create-before-delete fail with a conflict.
+      deleteBeforeReplace: true,
+      // The provider shows a healthcheck edit as an update that changes nothing on the container.
+      replaceOnChanges: ["healthcheck"],
+    });
+    this.containers[c.service] = container.name;
+    const healthy = c.waitSeconds === undefined ? undefined : healthWait(`${who}/healthy`, who, container.name, container.id, c.waitSeconds, plan.host, { parent: this, dependsOn: [container] });
+    return { container, healthy };
+  }
+}
+
+/** What a dependent container waits for: the dependency's creation, or its health check. */
+function dependencyOf(d: Declared, condition: ContainerPlan["dependsOn"][number]["condition"]): pulumi.Resource {
+  return condition === "service_healthy" && d.healthy ? d.healthy : d.container;
+}
+
+/**
+ * Containers in an order where each comes after what it depends on (compose's depends_on), whatever
+ * the order of the file; ties keep the file's order. Cycles are refused by validation before this.
+ */
+export function inDependencyOrder(containers: readonly ContainerPlan[]): ContainerPlan[] {
+  const byService = new Map(containers.map((c) => [c.service, c]));
+  const ordered: ContainerPlan[] = [];
+  const state = new Map<string, "visiting" | "done">();
+  const visit = (c: ContainerPlan): void => {
+    if (state.get(c.service) === "done") return;
+    if (state.get(c.service) === "visiting") throw new Error(`depends_on cycle through ${c.service}`);
+    state.set(c.service, "visiting");
+    for (const d of c.dependsOn) {
+      const dep = byService.get(d.service);
+      if (dep) visit(dep);
+    }
+    state.set(c.service, "done");
+    ordered.push(c);
+  };
+  containers.forEach(visit);
+  return ordered;
 }
 
 function nonEmpty<T extends object>(o: T): T | undefined {
@@ -116,7 +167,7 @@ function labelList(labels: Readonly<Record<string, string>>): docker.types.input
   return keys.length === 0 ? undefined : keys.map((label) => ({ label, value: labels[label] }));
 }
 
-/** Containers are declared in dependency order (compose's depends_on); the plan's order is the file's. */
+/** The provider's arguments for one planned container. */
 export function containerArgs(
   c: ContainerPlan,
   image: pulumi.Input<string>,
@@ -152,8 +203,6 @@ export function containerArgs(
     restart: c.restart,
     maxRetryCount: c.maxRetryCount,
     healthcheck: c.healthcheck ? { ...c.healthcheck, tests: [...c.healthcheck.tests] } : undefined,
-    wait: c.waitSeconds !== undefined ? true : undefined,
-    waitTimeout: c.waitSeconds,
     init: c.init,
     user: c.user,
     workingDir: c.workingDir,

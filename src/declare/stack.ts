@@ -5,6 +5,7 @@ import { formatProblem, hasErrors, sortProblems } from "../problems";
 import { RevisionError } from "../read/gitRevision";
 import { openServiceSource, ServiceSource } from "../read/serviceSource";
 import { readSettings } from "../settings";
+import { externalNetwork } from "./dockerCommands";
 import { ServiceDeployment } from "./serviceDeployment";
 
 export interface ServiceOutputs {
@@ -60,17 +61,17 @@ export async function deployServices(root: string = process.cwd()): Promise<Reco
     return providers.get(host);
   };
 
-  // A machine without Traefik (a laptop, CI) has no `proxy` network: the test stack makes its own,
-  // once per machine.
-  const externalNetworks = new Map<string, Map<string, docker.Network>>();
-  const externalNetworksOn = (host: string | undefined): Map<string, docker.Network> => {
+  // A machine without Traefik (a laptop, CI) has no `proxy` network: the test stack makes sure it
+  // exists, once per machine, and uses it as it is when it does (a running Traefik, another project).
+  const externalNetworks = new Map<string, Map<string, pulumi.Resource>>();
+  const externalNetworksOn = (host: string | undefined): Map<string, pulumi.Resource> => {
     const key = host ?? "";
     if (!externalNetworks.has(key)) {
-      const made = new Map<string, docker.Network>();
+      const made = new Map<string, pulumi.Resource>();
       if (plan.createExternalNetworks) {
         const needed = new Set(plan.services.filter((s) => s.host === host).flatMap((s) => s.networks.filter((n) => !n.managed).map((n) => n.name)));
         for (const name of [...needed].sort()) {
-          made.set(name, new docker.Network(host === undefined ? `external/${name}` : `external/${machineName(host)}/${name}`, { name }, { provider: providerFor(host) }));
+          made.set(name, externalNetwork(host === undefined ? `external/${name}` : `external/${machineName(host)}/${name}`, name, host, {}));
         }
       }
       externalNetworks.set(key, made);

@@ -6,7 +6,8 @@ import { ComposeProject, ServiceDefinition } from "../validate/composeProject";
 import { goDuration } from "../validate/durations";
 import { envFileProblems, parseEnvFile } from "../validate/envFile";
 import { Lookup } from "../validate/interpolate";
-import { ContainerPlan, EnvVar, ServicePlan, Upload, ContainerMount, HealthcheckPlan } from "./plan";
+import { dockerfileInContext, readBuildContext } from "../read/buildContext";
+import { BuiltImagePlan, ContainerPlan, EnvVar, ServicePlan, Upload, ContainerMount, HealthcheckPlan } from "./plan";
 import { rewriteText } from "./rewrite";
 import { isSecretEnvFile, resolveSecretEnvFile, resolveSecretFile, SecretSource } from "./secrets";
 
@@ -81,7 +82,7 @@ export function planService(project: ComposeProject, ctx: StackContext): { plan?
     labels: v.labels,
   }));
 
-  const builtImages = [];
+  const builtImages: BuiltImagePlan[] = [];
   const remoteImages = new Set<string>();
   const containers: ContainerPlan[] = [];
   const byService = new Map(project.services.map((s) => [s.name, s]));
@@ -92,11 +93,12 @@ export function planService(project: ComposeProject, ctx: StackContext): { plan?
     if (svc.image !== undefined && unpinned) {
       problems.push(error(doc.file, `services.${svc.name}.image '${image}' ${unpinned}; pin a precise version so that every commit can be deployed again`, doc.locate([...svc.path, "image"])));
     }
+    let buildHash: string | undefined;
     if (svc.build) {
-      if (view.kind(svc.build.dockerfile) !== "file") {
-        problems.push(error(doc.file, `services.${svc.name}.build: no Dockerfile at ${svc.build.dockerfile}`, doc.locate([...svc.path, "build"])));
-      }
-      builtImages.push({ service: svc.name, imageName: image, context: joinPath(ctx.buildRoot ?? "", svc.build.context), dockerfile: joinPath(ctx.buildRoot ?? "", svc.build.dockerfile), args: svc.build.args, target: svc.build.target, push: !isTest });
+      const built = planBuiltImage(svc, image, ctx);
+      problems.push(...built.problems.map((message) => error(doc.file, message, doc.locate([...svc.path, "build"]))));
+      if (built.plan) builtImages.push(built.plan);
+      buildHash = built.plan?.buildHash;
     } else if (svc.image !== undefined) {
       remoteImages.add(image);
     }
@@ -193,7 +195,7 @@ export function planService(project: ComposeProject, ctx: StackContext): { plan?
     const base = {
       service: svc.name,
       name: svc.containerName ?? `${project.projectName}-${svc.name}`,
-      image: svc.build ? { built: svc.name } : { remote: image },
+      image: svc.build ? { built: svc.name, buildHash: buildHash ?? "" } : { remote: image },
       command: svc.command,
       entrypoint: svc.entrypoint,
       env: [...env.values()].sort((a, b) => a.name.localeCompare(b.name)),
@@ -219,7 +221,7 @@ export function planService(project: ComposeProject, ctx: StackContext): { plan?
       logOpts: svc.logging?.options ?? {},
       stopSignal: svc.stopSignal,
       stopTimeout: svc.stopGracePeriodSeconds,
-      dependsOn: svc.dependsOn.map((d) => d.service),
+      dependsOn: svc.dependsOn,
       privileged: svc.privileged,
       readOnly: svc.readOnly,
       shmSizeMb: svc.shmSizeMb,
@@ -256,6 +258,39 @@ export function planService(project: ComposeProject, ctx: StackContext): { plan?
   };
 }
 
+/**
+ * A home-built image: its context's files (what the builder receives) and a hash of everything the
+ * build uses. The hash, not the provider, decides rebuilds and the replacement of the containers that
+ * run the image, so the preview knows both exactly.
+ */
+function planBuiltImage(svc: ServiceDefinition, imageName: string, ctx: StackContext): { plan?: BuiltImagePlan; problems: string[] } {
+  const build = svc.build!;
+  const where = `services.${svc.name}.build`;
+  if (ctx.view.kind(build.dockerfile) !== "file") return { problems: [`${where}: no Dockerfile at ${build.dockerfile}`] };
+  if (!dockerfileInContext(build.context, build.dockerfile)) {
+    return { problems: [`${where}: the Dockerfile ${build.dockerfile} lies outside the build context ${build.context || "."}; move it into the context`] };
+  }
+  const context = readBuildContext(ctx.view, build.context, build.dockerfile);
+  const odd = context.files.find((f) => /[\n\r]/.test(f));
+  if (odd !== undefined) return { problems: [`${where}: the file name ${JSON.stringify(odd)} in the build context holds a line break; rename it`] };
+  const dockerfile = build.context === "" ? build.dockerfile : build.dockerfile.slice(build.context.length + 1);
+  const buildHash = createHash("sha256").update(stableJson({ files: context.digest, dockerfile, args: build.args, target: build.target })).digest("hex").slice(0, 16);
+  return {
+    plan: {
+      service: svc.name,
+      imageName,
+      context: joinPath(ctx.buildRoot ?? "", build.context) || ".",
+      dockerfile,
+      files: context.files,
+      args: build.args,
+      target: build.target,
+      push: ctx.settings.kind === "prod",
+      buildHash,
+    },
+    problems: [],
+  };
+}
+
 function fileUpload(view: FileView, file: string, target: string, rewrite: (s: string) => string): Upload {
   const bytes = view.readBytes(file) ?? Buffer.alloc(0);
   const executable = view.isExecutable?.(file) ?? false;
@@ -276,10 +311,12 @@ function healthWaitSeconds(svc: ServiceDefinition): number {
 /**
  * A digest of what the container runs. Secret values are left out (a hash of a weak password in a
  * label could be brute-forced); in-place updatable settings (restart, memory) too, so that the label
- * changes only when the container is replaced anyway.
+ * changes only when the container is replaced anyway. A home-built image enters through its build
+ * hash: a rebuild replaces the container, and the preview knows it without building.
  */
 function hashInputs(c: Omit<ContainerPlan, "inputsHash">): string {
-  const { restart: _r, maxRetryCount: _m, memoryMb: _mem, ...rest } = c;
+  // depends_on orders creation; it changes nothing in the container itself.
+  const { restart: _r, maxRetryCount: _m, memoryMb: _mem, dependsOn: _d, ...rest } = c;
   const sanitised = {
     ...rest,
     env: c.env.map((e) => (e.secret ? { name: e.name, secret: true } : e)),

@@ -60,12 +60,17 @@ export interface BuiltImagePlan {
   readonly service: string;
   /** The compose `image:`, e.g. `registry.picasoft.net/pica-static:1.2.0`. */
   readonly imageName: string;
-  /** Repository-relative context and Dockerfile (stable strings: they are compared literally). */
+  /** The build context directory (repository-relative, or under the stable checkout of a revision). */
   readonly context: string;
+  /** The Dockerfile, relative to the context. */
   readonly dockerfile: string;
+  /** The context's files the builder receives (.dockerignore applied), relative to the context. */
+  readonly files: readonly string[];
   readonly args: Readonly<Record<string, string>>;
   readonly target?: string;
   readonly push: boolean;
+  /** Hash of everything the build uses (files, Dockerfile path, args, target): a change rebuilds. */
+  readonly buildHash: string;
 }
 
 export interface EnvVar {
@@ -106,7 +111,8 @@ export interface HealthcheckPlan {
 export interface ContainerPlan {
   readonly service: string;
   readonly name: string;
-  readonly image: { readonly built: string } | { readonly remote: string };
+  /** A home-built image (by compose service, with its build hash) or a pulled one (by reference). */
+  readonly image: { readonly built: string; readonly buildHash: string } | { readonly remote: string };
   readonly command?: readonly string[];
   readonly entrypoint?: readonly string[];
   readonly env: readonly EnvVar[];
@@ -134,7 +140,8 @@ export interface ContainerPlan {
   readonly logOpts: Readonly<Record<string, string>>;
   readonly stopSignal?: string;
   readonly stopTimeout?: number;
-  readonly dependsOn: readonly string[];
+  /** Compose's depends_on: created after those services have started, become healthy or completed. */
+  readonly dependsOn: readonly { readonly service: string; readonly condition: "service_started" | "service_healthy" | "service_completed_successfully" }[];
   readonly privileged?: boolean;
   readonly readOnly?: boolean;
   readonly shmSizeMb?: number;

@@ -13,6 +13,7 @@ import {
 } from "./composeKeys";
 import { parseDuration } from "./durations";
 import { splitCommand } from "./shellWords";
+import { dependencyCycleProblems } from "./dependsOn";
 
 /** Where a value came from in the compose file, for later stages' messages. */
 export interface Located {
@@ -488,6 +489,8 @@ export function buildComposeProject(folder: ServiceFolder, document: ComposeDocu
       problems.push(warning(file, `networks.${n.key} is declared but no service joins it; it is created anyway`, document.locate(["networks", n.key])));
     }
   }
+
+  problems.push(...dependencyCycleProblems(services, document));
 
   // The project is returned even with errors (what was invalid is left out of it), so that the next
   // stage can report its own problems too: the user sees every problem of the folder at once.

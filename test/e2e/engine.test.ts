@@ -3,13 +3,13 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { cliMissing, openProject, REPO_ROOT } from "./harness";
+import { openProject, REPO_ROOT, skipReason } from "./harness";
 
 /**
  * The real Pulumi engine and Node.js language host running the program. No provider plugin is
  * needed: an invalid service folder stops the program before any Docker resource is declared.
  */
-describe("the real engine on an invalid service folder", { skip: cliMissing() }, () => {
+describe("the real engine on an invalid service folder", { skip: skipReason("engine tests") }, () => {
   it("fails the preview with every problem as path:line:col and no stack trace", async () => {
     const fixture = fs.mkdtempSync(path.join(os.tmpdir(), "broken-fixture-"));
     fs.cpSync(path.join(REPO_ROOT, "test/fixtures/services"), fixture, { recursive: true });
@@ -32,7 +32,7 @@ describe("the real engine on an invalid service folder", { skip: cliMissing() },
   });
 });
 
-describe("the real engine on the prod stack", { skip: cliMissing() }, () => {
+describe("the real engine on the prod stack", { skip: skipReason("engine tests") }, () => {
   it("refuses `pulumi destroy` before touching anything", async () => {
     const noServices = fs.mkdtempSync(path.join(os.tmpdir(), "no-services-"));
     const p = await openProject(noServices, {}, "prod");

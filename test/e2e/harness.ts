@@ -9,57 +9,46 @@ import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 
 export const REPO_ROOT = path.resolve(__dirname, "../..");
-export const PULUMI_VERSION = "3.259.0";
+
+/** A value of scripts/versions.env, the one place for tool versions. */
+function toolVersion(name: string): string {
+  const text = fs.readFileSync(path.join(REPO_ROOT, "scripts/versions.env"), "utf8");
+  const m = new RegExp(`^${name}=(\\S+)`, "m").exec(text);
+  if (!m) throw new Error(`scripts/versions.env has no ${name}`);
+  return m[1];
+}
+export const PULUMI_VERSION = toolVersion("PULUMI_VERSION");
 const PULUMI_HOME = process.env.PULUMI_HOME ?? path.join(os.homedir(), ".pulumi");
 const PULUMI_ROOT = path.join(PULUMI_HOME, "versions", PULUMI_VERSION);
 
 /** The provider plugins the npm packages ask for (package.json of @pulumi/docker and @pulumi/command). */
-export const PLUGINS = [
-  { name: "docker", version: require("@pulumi/docker/package.json").pulumi.version as string },
-  { name: "command", version: "4.5.0" },
-];
+export const PLUGINS = ["docker", "command"].map((name) => ({ name, version: require(`@pulumi/${name}/package.json`).pulumi.version as string }));
 
 function pluginInstalled(name: string, version: string): boolean {
   return fs.existsSync(path.join(PULUMI_HOME, "plugins", `resource-${name}-v${version}`, `pulumi-resource-${name}`));
 }
 
-/**
- * Why end-to-end tests cannot run here, or undefined when they can. `blocked` is set when what is
- * missing cannot be had on this machine at all (see scripts/toolchain.sh): the real provider plugins
- * are neither downloadable nor buildable from the module proxy here.
- */
-export function missingPrerequisite(): { reason: string; blocked: boolean } | undefined {
-  if (!fs.existsSync(path.join(PULUMI_ROOT, "bin", "pulumi"))) return { reason: `no Pulumi CLI at ${PULUMI_ROOT}/bin/pulumi (run scripts/toolchain.sh)`, blocked: false };
-  if (spawnSync("docker", ["info"], { stdio: "ignore", env: dockerEnv() }).status !== 0) return { reason: "no Docker engine answers `docker info`", blocked: false };
+/** Why end-to-end tests cannot run here, or undefined when they can. */
+export function missingPrerequisite(): string | undefined {
+  if (!fs.existsSync(path.join(PULUMI_ROOT, "bin", "pulumi"))) return `no Pulumi CLI at ${PULUMI_ROOT}/bin/pulumi (run scripts/toolchain.sh)`;
+  if (spawnSync("docker", ["info"], { stdio: "ignore", env: dockerEnv() }).status !== 0) return "no Docker engine answers `docker info` (run scripts/toolchain.sh)";
   const missing = PLUGINS.filter((p) => !pluginInstalled(p.name, p.version));
   if (missing.length > 0) {
-    return {
-      reason: `the real provider plugin(s) ${missing.map((p) => `${p.name} ${p.version}`).join(", ")} are not installed; scripts/toolchain.sh explains why they cannot be had on a machine without Pulumi's downloads`,
-      blocked: true,
-    };
+    return `provider plugin(s) ${missing.map((p) => `${p.name} ${p.version}`).join(", ")} not installed (run scripts/toolchain.sh; it installs them from PULUMI_PLUGINS_DIR when Pulumi's downloads do not answer)`;
   }
   return undefined;
 }
 
-/** Tests of the engine alone need only the CLI and language host, which CI must have. */
-export function cliMissing(): string | false {
-  if (fs.existsSync(path.join(PULUMI_ROOT, "bin", "pulumi"))) return false;
-  const reason = `no Pulumi CLI at ${PULUMI_ROOT}/bin/pulumi (run scripts/toolchain.sh)`;
-  if (process.env.CI === "true") throw new Error(`engine tests cannot run in CI: ${reason}`);
-  console.log(`# skipping engine tests: ${reason}`);
-  return reason;
-}
-
 /**
- * In CI the end-to-end tests must run: a missing CLI or Docker engine is a failure, not a skip. Only
- * what cannot be obtained on this machine (the provider plugins) skips, with one line saying why.
+ * In CI (CI=true) the end-to-end tests must run: anything missing fails the run with the reason.
+ * Elsewhere they skip, with one line saying why.
  */
-export function skipReason(): string | false {
+export function skipReason(what = "end-to-end tests"): string | false {
   const missing = missingPrerequisite();
   if (!missing) return false;
-  if (process.env.CI === "true" && !missing.blocked) throw new Error(`end-to-end tests cannot run in CI: ${missing.reason}`);
-  console.log(`# skipping end-to-end tests: ${missing.reason}`);
-  return `skipped: ${missing.reason}`;
+  if (process.env.CI === "true") throw new Error(`${what} cannot run in CI: ${missing}`);
+  console.log(`# skipping ${what}: ${missing}`);
+  return missing;
 }
 
 export function dockerEnv(): NodeJS.ProcessEnv {

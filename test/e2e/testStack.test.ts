@@ -14,23 +14,46 @@ function env(name: string): Record<string, string> {
   return Object.fromEntries(list.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
 }
 
-/** URNs the preview would touch, with their operation. */
-async function previewChanges(p: Project): Promise<Map<string, string>> {
+/**
+ * Resources the preview would touch, by name, with their operation; the steps of one replacement
+ * (delete-replaced, replace, create-replacement) count as one "replace".
+ */
+async function previewChanges(p: Project, unknowns: string[] = []): Promise<[string, string][]> {
   const changes = new Map<string, string>();
   await p.stack.preview({
     onEvent: (e: EngineEvent) => {
       const m = e.resourcePreEvent?.metadata;
-      if (m && m.op !== "same" && m.type !== "pulumi:pulumi:Stack") changes.set(m.urn.slice(m.urn.lastIndexOf("::") + 2), m.op);
+      if (m && m.op !== "same" && m.type !== "pulumi:pulumi:Stack") {
+        const name = m.urn.slice(m.urn.lastIndexOf("::") + 2);
+        changes.set(name, ["delete-replaced", "create-replacement", "replace"].includes(m.op) ? "replace" : m.op);
+        if (m.type === "docker:index/container:Container" && JSON.stringify(m.new?.inputs ?? {}).includes(UNKNOWN)) unknowns.push(name);
+      }
     },
   });
-  return changes;
+  return [...changes.entries()].sort();
+}
+
+/** How the engine marks a value it will only know during the update. */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** What an update did, without the resources it left as they were. */
+function changed(counts: Record<string, number> | undefined): Record<string, number> {
+  const { same: _same, ...rest } = counts ?? {};
+  return rest;
+}
+
+/** Every container on the engine, running or not: builds and tests must leave it as they found it. */
+function allContainers(): string[] {
+  return docker("ps", "-a", "--format", "{{.ID}} {{.Names}} {{.Status}}").split("\n").filter((l) => l !== "").sort();
 }
 
 describe("the test stack, deployed for real", { skip: skipReason() }, () => {
   let p: Project;
+  let containersBefore: string[] = [];
 
   before(async () => {
     removeLeftovers(CONTAINERS, NETWORKS, VOLUMES);
+    containersBefore = allContainers();
     p = await openProject(path.join(REPO_ROOT, "test/fixtures/services"));
   });
 
@@ -98,14 +121,39 @@ describe("the test stack, deployed for real", { skip: skipReason() }, () => {
     docker("exec", "e2e-app-db", "sh", "-c", "echo precious > /data/precious.txt");
     const oldId = docker("inspect", "--format", "{{.Id}}", "e2e-app-db");
     p.edit("services/e2e-app/docker-compose.yml", (t) => t.replace("role: database", "role: primary-database"));
-    const changes = await previewChanges(p);
-    assert.deepEqual([...changes.entries()], [["e2e-app/db", "replace"]]);
+    // The database container, and its health wait (run again for the new container); nothing of the app.
+    assert.deepEqual(await previewChanges(p), [["e2e-app/db", "replace"], ["e2e-app/db/healthy", "replace"]]);
     const res = await p.stack.up();
     assert.equal(res.summary.result, "succeeded");
     assert.notEqual(docker("inspect", "--format", "{{.Id}}", "e2e-app-db"), oldId, "the container was replaced");
     assert.equal(containerLabels("e2e-app-db").role, "primary-database");
     assert.equal(docker("exec", "e2e-app-db", "cat", "/data/precious.txt"), "precious");
     assert.equal((await httpGet(18081, "/cgi-bin/db")).body.trim(), "hello-from-db");
+  });
+
+  it("one changed environment variable: the preview replaces that container only, and rebuilds no image", async () => {
+    const image = docker("inspect", "--format", "{{.Image}}", "e2e-web");
+    p.edit("services/e2e-web/docker-compose.yml", (t) => t.replace("SITE_URL: https://www.picasoft.net", "SITE_URL: https://www2.picasoft.net"));
+    assert.deepEqual(await previewChanges(p), [["e2e-web/web", "replace"], ["e2e-web/web/healthy", "replace"]]);
+    const res = await p.stack.up();
+    assert.deepEqual(changed(res.summary.resourceChanges), { replace: 2 });
+    assert.equal(env("e2e-web").SITE_URL, "https://www2.test.picasoft.net");
+    assert.equal(docker("inspect", "--format", "{{.Image}}", "e2e-web"), image, "same image, not rebuilt");
+  });
+
+  it("a changed Dockerfile: the preview rebuilds that image and replaces its container, nothing unknown; up does exactly that", async () => {
+    const oldImage = docker("inspect", "--format", "{{.Image}}", "e2e-web");
+    p.edit("services/e2e-web/Dockerfile", (t) => t + 'LABEL org.picasoft.e2e="rebuilt"\n');
+    const unknowns: string[] = [];
+    assert.deepEqual(await previewChanges(p, unknowns), [["e2e-web/web", "replace"], ["e2e-web/web/healthy", "replace"], ["e2e-web/web/image", "replace"]]);
+    assert.deepEqual(unknowns, [], "every input of the new container is known at preview time");
+    const res = await p.stack.up({ expectNoChanges: false });
+    assert.deepEqual(changed(res.summary.resourceChanges), { replace: 3 });
+    const newImage = docker("image", "inspect", "--format", "{{.Id}}", "registry.picasoft.net/e2e-web:1.0.0");
+    assert.notEqual(newImage, oldImage);
+    assert.equal(docker("inspect", "--format", "{{.Image}}", "e2e-web"), newImage, "the container runs the rebuilt image");
+    assert.equal(health("e2e-web"), "healthy");
+    assert.equal((await p.stack.up({ expectNoChanges: true })).summary.result, "succeeded");
   });
 
   it("a healthcheck change really changes the container's healthcheck", async () => {
@@ -125,6 +173,31 @@ describe("the test stack, deployed for real", { skip: skipReason() }, () => {
     for (const n of NETWORKS) assert.ok(!networks.includes(n), `network ${n} removed`);
     const volumes = docker("volume", "ls", "--format", "{{.Name}}").split("\n");
     for (const v of VOLUMES) assert.ok(!volumes.includes(v), `volume ${v} removed`);
+    // Classic builds leave intermediate containers unless told not to: none may remain.
+    assert.deepEqual(allContainers(), containersBefore);
+  });
+});
+
+describe("an external network that already exists on the machine", { skip: skipReason() }, () => {
+  it("is used as it is by createExternalNetworks, and left in place by destroy", async () => {
+    removeLeftovers(CONTAINERS, NETWORKS, VOLUMES);
+    docker("network", "create", "e2e-proxy");
+    const p = await openProject(path.join(REPO_ROOT, "test/fixtures/services"));
+    try {
+      const res = await p.stack.up();
+      assert.equal(res.summary.result, "succeeded");
+      assert.equal(dockerJson("inspect", "--format", "{{json .NetworkSettings.Networks}}", "e2e-web")["e2e-proxy"] !== undefined, true);
+      await p.stack.destroy();
+      assert.ok(docker("network", "ls", "--format", "{{.Name}}").split("\n").includes("e2e-proxy"), "a network the stack did not create stays");
+    } finally {
+      try {
+        await p.stack.destroy();
+      } catch {
+        removeLeftovers(CONTAINERS, [], VOLUMES);
+      }
+      removeLeftovers([], NETWORKS, []);
+      await p.cleanup();
+    }
   });
 });
 
@@ -134,8 +207,10 @@ describe("a container that never becomes healthy", { skip: skipReason() }, () =>
     const p = await openProject(path.join(REPO_ROOT, "test/fixtures/unhealthy"));
     try {
       await assert.rejects(p.stack.up(), (e: Error) => {
-        assert.match(e.message, /e2e-sick/);
-        assert.match(e.message, /fatal: cannot open \/etc\/e2e-sick\.conf/);
+        assert.match(e.message, /e2e-sick\/sick: container e2e-sick is unhealthy\./);
+        assert.match(e.message, /Last health check: exit code 1/);
+        assert.match(e.message, /Last 20 lines of its logs:\n\s+starting e2e-sick\n\s+fatal: cannot open \/etc\/e2e-sick\.conf/);
+        assert.match(e.message, /More: docker logs e2e-sick/);
         return true;
       });
     } finally {

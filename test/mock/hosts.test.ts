@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { CONTAINER, Declared, find, IMAGE, isSecret, NETWORK, PROD_SECRETS as SECRETS, runProgram, unwrap, VOLUME } from "./recorder";
+import { CONTAINER, Declared, commandEnv, COMMAND, find, isSecret, NETWORK, PROD_SECRETS as SECRETS, runProgram, unwrap, VOLUME } from "./recorder";
 
 describe("services on several machines (mocks)", () => {
   let d: Declared;
@@ -32,7 +32,9 @@ describe("services on several machines (mocks)", () => {
     assert.match(onHost("pica-pad/db", VOLUME), /::host\/deploy@pica02::/);
     assert.match(onHost("pica-pad/db", NETWORK), /::host\/deploy@pica02::/);
     assert.match(onHost("pica-static/web", CONTAINER), /::host\/deploy@pica01::/);
-    assert.match(onHost("pica-static/web", IMAGE), /::host\/deploy@pica01::/);
+    // Builds and health waits run the docker CLI against the service's machine.
+    assert.equal(commandEnv(find(d, COMMAND, "pica-static/web/image")).DOCKER_HOST, "ssh://deploy@pica01");
+    assert.equal(commandEnv(find(d, COMMAND, "pica-pad/db/healthy")).DOCKER_HOST, "ssh://deploy@pica02");
     assert.match(onHost("pica-mattermost/db", CONTAINER), /::host\/deploy@pica01::/);
   });
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { CONTAINER, Declared, envs, find, IMAGE, isSecret, labels, PROD_SECRETS as SECRETS, runProgram, unwrap, uploads, VOLUME } from "./recorder";
+import { CONTAINER, Declared, envs, commandEnv, COMMAND, find, isSecret, labels, PROD_SECRETS as SECRETS, runProgram, unwrap, uploads, VOLUME } from "./recorder";
 
 describe("prod stack over the example services (mocks)", () => {
   let d: Declared;
@@ -13,13 +13,13 @@ describe("prod stack over the example services (mocks)", () => {
   });
 
   it("pushes home-built images to the registry with credentials as secrets", () => {
-    const img = find(d, IMAGE, "pica-static/web");
-    assert.equal(img.inputs.skipPush, false);
-    const registry = unwrap(img.inputs.registry);
-    assert.equal(registry.server, "registry.picasoft.net");
-    assert.equal(registry.username, "deploy");
-    assert.equal(registry.password, "registry-pass");
-    assert.ok(isSecret(img.inputs.registry) || isSecret(img.inputs.registry.password), "the registry password is a Pulumi secret");
+    const img = find(d, COMMAND, "pica-static/web/image");
+    const env = commandEnv(img);
+    assert.equal(env.PUSH, "1");
+    assert.equal(env.REGISTRY, "registry.picasoft.net");
+    assert.equal(env.REGISTRY_USER, "deploy");
+    assert.equal(env.REGISTRY_PASSWORD, "registry-pass");
+    assert.ok(isSecret(img.inputs.environment) || isSecret(img.inputs.environment.REGISTRY_PASSWORD), "the registry password is a Pulumi secret");
   });
 
   it("protects and retains every data volume", () => {
@@ -56,7 +56,7 @@ describe("prod stack over the example services (mocks)", () => {
     assert.equal(guard.options.protect, true);
     // Depending on a component means depending on its children: every container and volume.
     for (const r of d.resources.filter((x) => x.type === CONTAINER || x.type === VOLUME)) {
-      assert.ok(guard.options.dependsOn.includes(r.name), `guard depends on ${r.name}`);
+      assert.ok(guard.options.dependsOn.includes(`${r.type}::${r.name}`), `guard depends on ${r.type} ${r.name}`);
     }
   });
 

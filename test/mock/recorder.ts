@@ -15,6 +15,7 @@ export interface DeclaredResource {
   inputs: Record<string, any>;
   /** The provider reference (`<urn>::<id>`) when an explicit provider is used. */
   provider?: string;
+  /** dependsOn: `type::name` of each dependency, so that a network, a volume and a container of one name differ. */
   options: { protect?: boolean; retainOnDelete?: boolean; deleteBeforeReplace?: boolean; replaceOnChanges?: string[]; dependsOn: string[]; parent?: string };
 }
 
@@ -51,7 +52,6 @@ export async function runProgram(stack: string, config: Record<string, unknown>,
         const r = byName.get(`${args.type}::${args.name}`);
         if (r) r.inputs = args.inputs;
         const state: Record<string, any> = { ...args.inputs };
-        if (args.type === "docker:index/image:Image") state.repoDigest = fakeDigest(String(args.inputs.imageName));
         if (args.type === "docker:index/remoteImage:RemoteImage") state.imageId = fakeDigest(String(args.inputs.name));
         return { id: `${args.name}-id`, state };
       },
@@ -75,6 +75,8 @@ export async function runProgram(stack: string, config: Record<string, unknown>,
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req: any, callback: any) => {
     const nameOf = (urn: string): string => urn.slice(urn.lastIndexOf("::") + 2);
+    // urn:pulumi:<stack>::<project>::<parent type>$<type>::<name>
+    const typeAndName = (urn: string): string => `${urn.split("::")[2].split("$").pop()}::${nameOf(urn)}`;
     const r: DeclaredResource = {
       type: req.getType(),
       name: req.getName(),
@@ -85,7 +87,7 @@ export async function runProgram(stack: string, config: Record<string, unknown>,
         retainOnDelete: req.getRetainondelete(),
         deleteBeforeReplace: req.getDeletebeforereplace(),
         replaceOnChanges: req.getReplaceonchangesList(),
-        dependsOn: req.getDependenciesList().map(nameOf),
+        dependsOn: req.getDependenciesList().map(typeAndName),
         parent: req.getParent() ? nameOf(req.getParent()) : undefined,
       },
     };
@@ -115,7 +117,7 @@ export function find(d: Declared, type: string, name: string): DeclaredResource 
 }
 
 export const CONTAINER = "docker:index/container:Container";
-export const IMAGE = "docker:index/image:Image";
+export const COMMAND = "command:local:Command";
 export const REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage";
 export const VOLUME = "docker:index/volume:Volume";
 export const NETWORK = "docker:index/network:Network";
@@ -126,6 +128,10 @@ export function labels(r: DeclaredResource): Record<string, string> {
 }
 export function envs(r: DeclaredResource): Record<string, string> {
   return Object.fromEntries(unwrap(r.inputs.envs ?? []).map((e: string) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+}
+/** The environment a command runs with, secrets unwrapped. */
+export function commandEnv(r: DeclaredResource): Record<string, string> {
+  return unwrap(r.inputs.environment ?? {});
 }
 export function uploads(r: DeclaredResource): Record<string, any> {
   const list = isSecret(r.inputs.uploads) ? r.inputs.uploads.value : (r.inputs.uploads ?? []);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { before, describe, it } from "node:test";
-import { CONTAINER, Declared, envs, find, IMAGE, isSecret, labels, NETWORK, REMOTE_IMAGE, REPO_ROOT, runProgram, SERVICE, TEST_CONFIG, unwrap, uploads, VOLUME } from "./recorder";
+import { CONTAINER, Declared, envs, find, commandEnv, COMMAND, isSecret, labels, NETWORK, REMOTE_IMAGE, REPO_ROOT, runProgram, SERVICE, TEST_CONFIG, unwrap, uploads, VOLUME } from "./recorder";
 
 describe("test stack over the example services (mocks)", () => {
   let d: Declared;
@@ -24,14 +24,21 @@ describe("test stack over the example services (mocks)", () => {
     }
   });
 
-  it("builds home-built images with the compose image name, without pushing", () => {
-    const img = find(d, IMAGE, "pica-static/web");
-    assert.equal(img.inputs.imageName, "registry.picasoft.net/pica-static:1.2.0");
-    assert.equal(img.inputs.skipPush, true);
-    assert.equal(img.inputs.build.context, "services/pica-static");
-    assert.equal(img.inputs.build.dockerfile, "services/pica-static/Dockerfile");
-    assert.deepEqual(img.inputs.build.args, { STATIC_VERSION: "1.2.0" });
-    assert.equal(img.inputs.registry, undefined);
+  it("builds home-built images with the compose image name, without pushing, from the files a build can use", () => {
+    const img = find(d, COMMAND, "pica-static/web/image");
+    const env = commandEnv(img);
+    assert.equal(env.IMAGE, "registry.picasoft.net/pica-static:1.2.0");
+    assert.equal(env.PUSH, undefined);
+    assert.equal(env.CONTEXT, "services/pica-static");
+    assert.equal(env.DOCKERFILE, "Dockerfile");
+    assert.equal(env.BUILD_ARG_1, "STATIC_VERSION=1.2.0");
+    assert.equal(env.BUILD_ARG_2, undefined);
+    assert.equal(env.REGISTRY_PASSWORD, undefined);
+    const files = String(img.inputs.stdin).trim().split("\n");
+    assert.ok(files.includes("./Dockerfile"));
+    for (const doc of ["./README.md", "./CHANGELOG.md", "./docker-compose.yml"]) assert.ok(!files.includes(doc), `${doc} is not in the build context`);
+    assert.ok(!files.some((f) => f.startsWith("./secrets/")), "no secret in the build context");
+    assert.deepEqual(img.inputs.triggers, [env.BUILD_HASH]);
   });
 
   it("keeps pulled images locally, with interpolated tags from the folder's .env", () => {
@@ -48,9 +55,10 @@ describe("test stack over the example services (mocks)", () => {
     assert.match(files["/etc/httpd.conf"].content, /https:\/\/wiki\.test\.picasoft\.net\//);
     assert.match(files["/srv/www/index.html"].content, /https:\/\/pad\.test\.picasoft\.net/);
     assert.doesNotMatch(files["/srv/www/index.html"].content, /\/\/pad\.picasoft\.net/);
-    // The container runs the built image (its ID), not a rewritten name.
-    assert.match(web.inputs.image, /^sha256:/);
-    assert.equal(find(d, IMAGE, "pica-static/web").inputs.imageName, "registry.picasoft.net/pica-static:1.2.0");
+    // The container runs the built image by its compose name, never a rewritten one.
+    assert.equal(web.inputs.image, "registry.picasoft.net/pica-static:1.2.0");
+    assert.equal(commandEnv(find(d, COMMAND, "pica-static/web/image")).IMAGE, "registry.picasoft.net/pica-static:1.2.0");
+    assert.ok(web.options.dependsOn.includes(`${COMMAND}::pica-static/web/image`), "the container is created after its image is built");
     const mm = find(d, CONTAINER, "pica-mattermost/mattermost");
     assert.match(uploads(mm)["/mattermost/config/config.json"].content, /"SiteURL": "https:\/\/team\.test\.picasoft\.net"/);
     assert.equal(envs(mm).MM_SERVICESETTINGS_SITEURL, "https://team.test.picasoft.net");
@@ -72,16 +80,18 @@ describe("test stack over the example services (mocks)", () => {
     const db = find(d, CONTAINER, "pica-pad/db");
     assert.equal(db.inputs.name, "pica-pad-db");
     assert.deepEqual(db.inputs.healthcheck, { tests: ["CMD-SHELL", "pg_isready -U ${POSTGRES_USER}"], interval: "10s", timeout: "5s", startPeriod: "20s", retries: 5 });
-    assert.equal(db.inputs.wait, true);
-    assert.ok(db.inputs.waitTimeout >= 60);
+    const healthy = find(d, COMMAND, "pica-pad/db/healthy");
+    assert.equal(commandEnv(healthy).CONTAINER, "pica-pad-db");
+    assert.ok(Number(commandEnv(healthy).TIMEOUT) >= 60);
+    assert.deepEqual(healthy.options.dependsOn, [`${CONTAINER}::pica-pad/db`]);
     assert.equal(db.inputs.stopTimeout, 60);
     assert.equal(db.inputs.restart, "unless-stopped");
     assert.deepEqual(db.inputs.volumes, [{ containerPath: "/var/lib/postgresql/data", volumeName: "pica-pad-db" }]);
     assert.deepEqual(db.inputs.networksAdvanced, [{ name: "pica-pad-db", aliases: ["db"] }]);
     const app = find(d, CONTAINER, "pica-pad/app");
     assert.deepEqual(app.inputs.networksAdvanced.map((n: any) => n.name), ["proxy", "pica-pad-db"]);
-    assert.ok(app.options.dependsOn.includes("pica-pad/db"), "app waits for its database (depends_on)");
-    assert.ok(!find(d, CONTAINER, "pica-pad/db").options.dependsOn.includes("pica-pad/app"));
+    assert.ok(app.options.dependsOn.includes(`${COMMAND}::pica-pad/db/healthy`), "app waits for its database to be healthy (depends_on: service_healthy)");
+    assert.ok(!find(d, CONTAINER, "pica-pad/db").options.dependsOn.some((x) => x.includes("pica-pad/app")));
     const web = find(d, CONTAINER, "pica-static/web");
     assert.equal(web.inputs.init, true);
     const mmdb = find(d, CONTAINER, "pica-mattermost/db");
@@ -110,9 +120,10 @@ describe("test stack over the example services (mocks)", () => {
 
   it("creates fresh, unprotected volumes and the external proxy network once", () => {
     for (const v of d.resources.filter((r) => r.type === VOLUME)) assert.notEqual(v.options.protect, true, v.name);
-    const proxies = d.resources.filter((r) => r.type === NETWORK && r.inputs.name === "proxy");
+    const proxies = d.resources.filter((r) => r.type === COMMAND && commandEnv(r).NETWORK === "proxy");
     assert.equal(proxies.length, 1);
     assert.equal(proxies[0].name, "external/proxy");
+    assert.ok(find(d, CONTAINER, "pica-pad/app").options.dependsOn.includes(`${COMMAND}::external/proxy`), "containers on proxy wait for it");
     assert.equal(find(d, NETWORK, "pica-pad/db").inputs.name, "pica-pad-db");
     assert.equal(d.calls.filter((c) => c.token === "docker:index/getNetwork:getNetwork").length, 0);
   });

@@ -106,7 +106,7 @@ describe("test stack: rewrites", () => {
   });
 
   it("never rewrites image names nor build args", () => {
-    assert.deepEqual(app.image, { built: "app" });
+    assert.deepEqual(app.image, { built: "app", buildHash: p.services[0].builtImages[0].buildHash });
     const built = p.services[0].builtImages;
     assert.deepEqual(built.map((b) => [b.imageName, b.args, b.push]), [["registry.picasoft.net/pica-demo:1.0.0", { SITE_URL: "https://demo.picasoft.net" }, false]]);
     assert.deepEqual(mirror.image, { remote: "picasoft.net/mirror:2.0" });
