@@ -16,7 +16,8 @@ const PROJECT = "dockerfiles";
 /** Reads `Pulumi.<stack>.yaml` without the engine; encrypted values are known to exist, not their value. */
 export function stackConfigFromFile(root: string, stack: string): (key: string) => string | undefined {
   const file = path.join(root, `Pulumi.${stack}.yaml`);
-  const config: Record<string, unknown> = fs.existsSync(file) ? (YAML.parse(fs.readFileSync(file, "utf8"))?.config ?? {}) : {};
+  const parsed = fs.existsSync(file) ? (YAML.parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null) : null;
+  const config: Record<string, unknown> = parsed?.config ?? {};
   const hideSecure = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(hideSecure);
     if (v && typeof v === "object") {

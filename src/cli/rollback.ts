@@ -123,5 +123,5 @@ export async function rollback(argv: string[], root: string, out: (line: string)
 }
 
 if (require.main === module) {
-  rollback(process.argv.slice(2), process.cwd(), (l) => console.log(l)).then((code) => (process.exitCode = code));
+  void rollback(process.argv.slice(2), process.cwd(), (l) => console.log(l)).then((code) => (process.exitCode = code));
 }

@@ -107,5 +107,5 @@ export async function status(argv: string[], root: string, out: (line: string) =
 }
 
 if (require.main === module) {
-  status(process.argv.slice(2), process.cwd(), (l) => console.log(l)).then((code) => (process.exitCode = code));
+  void status(process.argv.slice(2), process.cwd(), (l) => console.log(l)).then((code) => (process.exitCode = code));
 }

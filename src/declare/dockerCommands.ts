@@ -61,7 +61,7 @@ docker image inspect --format '{{.Id}}' "$IMAGE"
  * listed. Replaced when the build hash changes; never deletes the image (a rollback reuses it).
  */
 export function imageBuild(name: string, who: string, img: BuiltImagePlan, registry: RegistrySettings, host: string | undefined, opts: pulumi.CustomResourceOptions): command.local.Command {
-  const buildArgs = Object.keys(img.args).sort().map((k, i) => [`BUILD_ARG_${i + 1}`, `${k}=${img.args[k]}`]);
+  const buildArgs = Object.keys(img.args).sort().map((k, i): [string, string] => [`BUILD_ARG_${i + 1}`, `${k}=${img.args[k]}`]);
   const environment: Record<string, pulumi.Input<string>> = {
     ...dockerHostEnv(host),
     WHO: who,

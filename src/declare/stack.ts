@@ -38,11 +38,11 @@ export async function deployServices(root: string = process.cwd()): Promise<Reco
     throw e;
   }
   if (source.revision && source.revision.dirty.length > 0) {
-    pulumi.log.warn(`deploying the working tree with uncommitted changes (${source.revision.dirty.join(", ")}); the stack records commit ${source.revision.sha.slice(0, 12)} plus those changes`);
+    void pulumi.log.warn(`deploying the working tree with uncommitted changes (${source.revision.dirty.join(", ")}); the stack records commit ${source.revision.sha.slice(0, 12)} plus those changes`);
   }
   const plan = planDeployment({ settings, view: source.view, environment: (name) => process.env[name], buildRoot: source.buildRoot });
   for (const p of sortProblems(plan.problems)) {
-    if (p.severity === "warning") pulumi.log.warn(formatProblem(p, false));
+    if (p.severity === "warning") void pulumi.log.warn(formatProblem(p, false));
   }
   if (hasErrors(plan.problems)) {
     fail(sortProblems(plan.problems.filter((p) => p.severity === "error")).map((p) => formatProblem(p, false)));
@@ -89,7 +89,7 @@ export async function deployServices(root: string = process.cwd()): Promise<Reco
       provider ? { providers: { docker: provider } } : undefined,
     );
     for (const k of service.keys) {
-      if (k.ignored.length > 0) pulumi.log.info(`${service.dir}: ${k.scope}: ignored ${k.ignored.map((i) => `${i.key} (${i.reason})`).join(", ")}`, deployment);
+      if (k.ignored.length > 0) void pulumi.log.info(`${service.dir}: ${k.scope}: ignored ${k.ignored.map((i) => `${i.key} (${i.reason})`).join(", ")}`, deployment);
     }
     deployments.push(deployment);
     outputs[service.folder] = {
@@ -124,6 +124,6 @@ function machineName(host: string): string {
 }
 
 function fail(lines: string[]): never {
-  for (const l of lines) pulumi.log.error(l);
+  for (const l of lines) void pulumi.log.error(l);
   throw new pulumi.RunError(`${lines.length} problem(s) in the service folders; nothing was declared. Run 'npm run check' for the same list.`);
 }

@@ -29,7 +29,7 @@ export interface ServiceSource {
  */
 export async function openServiceSource(root: string, settings: StackSettings, opts: { checkout?: boolean } = {}): Promise<ServiceSource> {
   const workingTree = new WorkingTree(root);
-  const none = async (): Promise<undefined> => undefined;
+  const none = (): Promise<undefined> => Promise.resolve(undefined);
   if (!(await isGitRepository(root))) {
     if (settings.servicesRef) throw new RevisionError(`config key 'servicesRef' is '${settings.servicesRef}' but ${root} is not a git repository`);
     return { view: workingTree, buildRoot: "", lastChangeOf: none };

@@ -161,12 +161,13 @@ export interface ComposeProject {
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
-const str = (v: unknown): string => (v === null || v === undefined ? "" : String(v));
+/** A scalar as text; the schema has already refused mappings where text is expected. */
+const str = (v: unknown): string => (v === null || v === undefined ? "" : typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : JSON.stringify(v));
 
 export function toBool(v: unknown): boolean | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v === "boolean") return v;
-  const s = String(v).toLowerCase();
+  const s = str(v).toLowerCase();
   if (["true", "yes", "1", "on"].includes(s)) return true;
   if (["false", "no", "0", "off", ""].includes(s)) return false;
   return undefined;
@@ -201,7 +202,7 @@ const SIZE_UNITS: Record<string, number> = { b: 1, k: 1024, kb: 1024, m: 1024 **
 /** Compose byte sizes (`512m`, `1g`, `1048576`) in MiB, rounded up. */
 export function sizeInMb(v: unknown): number | undefined {
   if (v === undefined || v === null) return undefined;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(String(v));
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(str(v));
   if (!m || !(m[2].toLowerCase() in SIZE_UNITS)) return undefined;
   return Math.ceil((Number(m[1]) * SIZE_UNITS[m[2].toLowerCase()]) / 1024 ** 2);
 }

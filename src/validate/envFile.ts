@@ -75,7 +75,7 @@ export function parseEnvFile(text: string, environment: Lookup, opts: { secret?:
       rest = rest.trimStart().slice(1);
       // Quoted values may span lines until the closing quote.
       let body = "";
-      let closed = -1;
+      let closed: number;
       let j = i;
       for (;;) {
         closed = findClosingQuote(rest, quote);

@@ -18,7 +18,7 @@ let compiled: ValidateFunction | undefined;
 function validator(): ValidateFunction {
   if (compiled) return compiled;
   const schemaFile = path.join(path.dirname(require.resolve("dclint/package.json")), "schemas", "compose.schema.json");
-  const schema = JSON.parse(fs.readFileSync(schemaFile, "utf8"));
+  const schema = JSON.parse(fs.readFileSync(schemaFile, "utf8")) as Record<string, unknown>;
   schema.$schema = "http://json-schema.org/draft-07/schema#";
   const ajv = new Ajv({ allErrors: true, allowUnionTypes: true, strict: false });
   compiled = ajv.compile(schema);
@@ -52,8 +52,8 @@ function describe(value: unknown): string {
 }
 
 function valueAt(data: unknown, p: (string | number)[]): unknown {
-  let v: any = data;
-  for (const s of p) v = v?.[s];
+  let v: unknown = data;
+  for (const s of p) v = typeof v === "object" && v !== null ? (v as Record<string | number, unknown>)[s] : undefined;
   return v;
 }
 

@@ -112,8 +112,9 @@ export async function openProject(fixtureDir: string, config: Record<string, str
       const p = path.join(dir, rel);
       fs.writeFileSync(p, change(fs.readFileSync(p, "utf8")));
     },
-    async cleanup() {
+    cleanup() {
       fs.rmSync(dir, { recursive: true, force: true });
+      return Promise.resolve();
     },
   };
 }

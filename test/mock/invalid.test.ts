@@ -26,7 +26,7 @@ describe("an invalid service folder (mocks)", () => {
       }
       void logged;
       assert.ok(failure instanceof Error, "the program fails");
-      assert.match(String((failure as Error).message), /2 problem\(s\) in the service folders; nothing was declared/);
+      assert.match(String((failure).message), /2 problem\(s\) in the service folders; nothing was declared/);
       assert.equal(d, undefined);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

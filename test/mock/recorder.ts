@@ -46,7 +46,7 @@ function fakeDigest(s: string): string {
 export async function runProgram(stack: string, config: Record<string, unknown>, opts: { cwd?: string; secretKeys?: string[] } = {}): Promise<Declared> {
   const declared: Declared = { resources: [], calls: [], outputs: {} };
   const byName = new Map<string, DeclaredResource>();
-  pulumi.runtime.setMocks(
+  void pulumi.runtime.setMocks(
     {
       newResource(args) {
         const r = byName.get(`${args.type}::${args.name}`);

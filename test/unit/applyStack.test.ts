@@ -51,7 +51,7 @@ const BASE: Record<string, string> = {
 
 function settings(stack: "test" | "prod", config: Record<string, unknown> = {}): StackSettings {
   const raw: Record<string, unknown> = stack === "test" ? { kind: "test", rewrites: [{ from: "picasoft.net", to: "test.picasoft.net" }], ...config } : { kind: "prod", ...config };
-  const r = readSettings(stack, (k) => (raw[k] === undefined ? undefined : typeof raw[k] === "string" ? (raw[k] as string) : JSON.stringify(raw[k])));
+  const r = readSettings(stack, (k) => (raw[k] === undefined ? undefined : typeof raw[k] === "string" ? (raw[k]) : JSON.stringify(raw[k])));
   assert.deepEqual(r.problems, []);
   return r.settings!;
 }

@@ -248,7 +248,7 @@ describe("key accounting", () => {
   it("an ignored key is listed with its reason, without a problem", () => {
     const r = build(web("expose:", '  - "80"'));
     assert.deepEqual(r.problems, []);
-    const report = r.project!.keys.find((k) => k.scope === "services.web")!;
+    const report = r.project.keys.find((k) => k.scope === "services.web")!;
     assert.deepEqual(report.mapped, ["image"]);
     assert.equal(report.ignored.length, 1);
     assert.equal(report.ignored[0].key, "expose");

@@ -4,7 +4,7 @@ import { MemoryFiles } from "../../src/read/files";
 import { planDeployment } from "../../src/pipeline";
 import { readSettings } from "../../src/settings";
 
-const config = (c: Record<string, unknown>) => (k: string) => (c[k] === undefined ? undefined : typeof c[k] === "string" ? (c[k] as string) : JSON.stringify(c[k]));
+const config = (c: Record<string, unknown>) => (k: string) => (c[k] === undefined ? undefined : typeof c[k] === "string" ? (c[k]) : JSON.stringify(c[k]));
 
 describe("stack settings", () => {
   it("defaults kind to the stack name for test and prod only", () => {
