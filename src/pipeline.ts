@@ -1,6 +1,6 @@
 import { DeploymentPlan, ServicePlan } from "./environment/plan";
 import { planService, StackContext } from "./environment/applyStack";
-import { formatProblem, hasErrors, Problem, warning } from "./problems";
+import { error, formatProblem, hasErrors, Problem, warning } from "./problems";
 import { joinPath } from "./read/files";
 import { discoverServiceFolders, ServiceFolder } from "./read/serviceFolders";
 import { loadComposeDocument } from "./validate/composeDocument";
@@ -41,7 +41,7 @@ export function planDeployment(ctx: StackContext, opts: PlanOptions = {}): Deplo
   const problems: Problem[] = [];
   const discovered = discoverServiceFolders(view, { servicesDir: settings.servicesDir, only: settings.only, includeTemplate: opts.forCheck && settings.kind === "test" });
   problems.push(...discovered.problems);
-  const services: ServicePlan[] = [];
+  const plans: { plan: ServicePlan; project: ComposeProject }[] = [];
   for (const folder of discovered.folders) {
     const loaded = loadService(folder, ctx.environment);
     problems.push(...loaded.problems);
@@ -51,9 +51,9 @@ export function planDeployment(ctx: StackContext, opts: PlanOptions = {}): Deplo
     const planned = planService(loaded.project, ctx);
     problems.push(...planned.problems);
     // A folder with any error is reported, never deployed.
-    if (planned.plan && !hasErrors(loaded.problems)) services.push(planned.plan);
+    if (planned.plan && !hasErrors(loaded.problems)) plans.push({ plan: planned.plan, project: loaded.project });
   }
-  problems.push(...crossServiceProblems(services));
+  problems.push(...crossServiceProblems(plans));
   for (const folder of Object.keys(settings.hosts)) {
     if (view.kind(joinPath(settings.servicesDir, folder)) !== "dir") {
       problems.push({ file: `Pulumi.${settings.stack}.yaml`, severity: "error", message: `config key 'hosts' names '${folder}', which is not a service folder of ${settings.servicesDir}` });
@@ -61,29 +61,40 @@ export function planDeployment(ctx: StackContext, opts: PlanOptions = {}): Deplo
   }
   // Two services sharing one env file would report its problems twice.
   const unique = [...new Map(problems.map((p) => [formatProblem(p), p])).values()];
-  return { stack: settings.stack, kind: settings.kind, services, createExternalNetworks: settings.createExternalNetworks, problems: unique };
+  return { stack: settings.stack, kind: settings.kind, services: plans.map((p) => p.plan), createExternalNetworks: settings.createExternalNetworks, problems: unique };
 }
 
-/** Names Docker needs unique on each machine: container names and published host ports. */
-function crossServiceProblems(services: readonly ServicePlan[]): Problem[] {
+const WILDCARDS = new Set(["0.0.0.0", "::", ""]);
+
+/**
+ * Names Docker needs unique on each machine: container names and published host ports. A conflict is
+ * reported at the line of the second one, naming the first.
+ */
+function crossServiceProblems(plans: readonly { plan: ServicePlan; project: ComposeProject }[]): Problem[] {
   const problems: Problem[] = [];
   const names = new Map<string, string>();
-  const ports = new Map<string, string>();
-  for (const s of services) {
+  // `<host> <port>/<protocol>` → the addresses it is published on, and by whom.
+  const ports = new Map<string, { ip: string; who: string }[]>();
+  for (const { plan: s, project } of plans) {
     const host = s.host ?? "the default Docker host";
+    const doc = project.document;
     for (const c of s.containers) {
-      const who = `${s.folder}/${c.service}`;
+      const svc = project.services.find((x) => x.name === c.service)!;
+      const who = `${s.folder}/${c.service} (${doc.file})`;
       const nameOnHost = `${host} ${c.name}`;
       const other = names.get(nameOnHost);
-      if (other) problems.push({ file: s.dir, severity: "error", message: `container name '${c.name}' of ${who} is already used by ${other} on ${host}; change container_name` });
-      names.set(nameOnHost, who);
-      for (const p of c.ports) {
-        if (p.external === undefined) continue;
-        const key = `${p.ip}:${p.external}/${p.protocol}`;
-        const portOnHost = `${host} ${key}`;
-        const taken = ports.get(portOnHost);
-        if (taken) problems.push({ file: s.dir, severity: "error", message: `host port ${key} of ${who} is already published by ${taken} on ${host}` });
-        ports.set(portOnHost, who);
+      if (other) problems.push(error(doc.file, `container name '${c.name}' of ${s.folder}/${c.service} is already used by ${other} on ${host}; change container_name`, doc.locate([...svc.path, "container_name"])));
+      else names.set(nameOnHost, who);
+      for (const p of svc.ports) {
+        if (p.published === undefined) continue;
+        const ip = p.hostIp ?? "0.0.0.0";
+        const portOnHost = `${host} ${p.published}/${p.protocol}`;
+        const published = ports.get(portOnHost) ?? [];
+        // An address taken twice, or all addresses (0.0.0.0) and one of them: Docker refuses both.
+        const taken = published.find((x) => x.ip === ip || WILDCARDS.has(x.ip) || WILDCARDS.has(ip));
+        if (taken) {
+          problems.push(error(doc.file, `host port ${ip}:${p.published}/${p.protocol} of ${s.folder}/${c.service} is already published by ${taken.who} (on ${taken.ip}) on ${host}; publish another port`, doc.locate(p.path ?? svc.path)));
+        } else ports.set(portOnHost, [...published, { ip, who }]);
       }
     }
   }

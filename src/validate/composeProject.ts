@@ -13,6 +13,7 @@ import {
 } from "./composeKeys";
 import { parseDuration } from "./durations";
 import { splitCommand } from "./shellWords";
+import { constraintProblems } from "./constraints";
 import { dependencyCycleProblems } from "./dependsOn";
 
 /** Where a value came from in the compose file, for later stages' messages. */
@@ -46,6 +47,8 @@ export interface PortMapping {
   readonly published?: number;
   readonly hostIp?: string;
   readonly protocol: "tcp" | "udp" | "sctp";
+  /** Where it is written (set once parsed from a service). */
+  readonly path?: ComposePath;
 }
 
 export type Mount =
@@ -332,7 +335,7 @@ export function buildComposeProject(folder: ServiceFolder, document: ComposeDocu
     (Array.isArray(s.ports) ? s.ports : []).forEach((p, i) => {
       const parsed = parsePort(p);
       if (typeof parsed === "string") fail(at("ports", i), `${scope}.ports[${i}]: ${parsed}`);
-      else ports.push(...parsed);
+      else ports.push(...parsed.map((m) => ({ ...m, path: at("ports", i) })));
     });
 
     const mounts: Mount[] = [];
@@ -491,7 +494,7 @@ export function buildComposeProject(folder: ServiceFolder, document: ComposeDocu
     }
   }
 
-  problems.push(...dependencyCycleProblems(services, document));
+  problems.push(...dependencyCycleProblems(services, document), ...constraintProblems(document));
 
   // The project is returned even with errors (what was invalid is left out of it), so that the next
   // stage can report its own problems too: the user sees every problem of the folder at once.
@@ -504,6 +507,7 @@ export function parsePort(p: unknown): PortMapping[] | string {
     const target = Number(p.target);
     const published = p.published === undefined ? undefined : Number(p.published);
     if (!Number.isInteger(target) || (published !== undefined && !Number.isInteger(published))) return "target and published must be port numbers";
+    if (target < 1 || target > 65535 || (published !== undefined && (published < 0 || published > 65535))) return "target must be a port from 1 to 65535, published from 0 to 65535";
     return [{ target, published, hostIp: p.host_ip === undefined ? undefined : str(p.host_ip), protocol: (str(p.protocol) || "tcp") as "tcp" }];
   }
   let s = str(p);
@@ -528,6 +532,10 @@ export function parsePort(p: unknown): PortMapping[] | string {
   if (!targets) return `'${str(p)}' is not a port mapping such as 8080:80 or 127.0.0.1:8080:80/tcp`;
   const published = publishedPart === "" ? undefined : range(publishedPart);
   if (publishedPart !== "" && !published) return `'${str(p)}' is not a port mapping such as 8080:80 or 127.0.0.1:8080:80/tcp`;
+  const outOfRange = [...targets, ...(published ?? [])].find((n) => n > 65535);
+  if (outOfRange !== undefined) return `'${str(p)}': port ${outOfRange} is out of range (1-65535)`;
+  if (targets[0] === 0) return `'${str(p)}': the container port cannot be 0`;
+  if (targets[1] < targets[0] || (published && published[1] < published[0])) return `'${str(p)}': a port range must go upwards`;
   const count = targets[1] - targets[0] + 1;
   // Docker refuses `8080:80-81` (one host port for a container range) like ranges of different sizes.
   if (published && published[1] - published[0] + 1 !== count) return `'${str(p)}': the published and container ranges differ in size`;
@@ -548,6 +556,7 @@ function parseMount(v: unknown, path: ComposePath, inFolder: (p: string) => stri
   if (isObj(v)) {
     const type = str(v.type);
     const target = str(v.target);
+    if (!target.startsWith("/")) return `target '${target}' must be an absolute path inside the container`;
     const readOnly = toBool(v.read_only) ?? false;
     if (type === "volume") return { type: "volume", source: v.source === undefined ? undefined : str(v.source), target, readOnly, path };
     if (type === "bind") return bind(str(v.source), target, readOnly);
@@ -555,8 +564,9 @@ function parseMount(v: unknown, path: ComposePath, inFolder: (p: string) => stri
     return `volume type '${type}' is not supported (volume, bind and tmpfs are)`;
   }
   const parts = str(v).split(":");
-  if (parts.length === 1) return { type: "volume", target: parts[0], readOnly: false, path };
-  const [source, target, mode = ""] = parts;
+  const [source, target, mode = ""] = parts.length === 1 ? ["", parts[0]] : parts;
+  if (!target.startsWith("/")) return `'${str(v)}': the path inside the container ('${target}') must be absolute`;
+  if (parts.length === 1) return { type: "volume", target, readOnly: false, path };
   if (parts.length > 3) return `'${str(v)}' is not SOURCE:TARGET[:MODE]`;
   const modes = mode.split(",").filter((m) => m !== "");
   const unknownMode = modes.find((m) => !["ro", "rw", "z", "Z", "nocopy", "cached", "delegated", "consistent"].includes(m));

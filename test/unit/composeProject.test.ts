@@ -46,8 +46,8 @@ const web = (...lines: string[]) => ["services:", "  web:", "    image: nginx:1.
 describe("ports", () => {
   it("'80' publishes nothing, '8080:80' publishes 8080", () => {
     assert.deepEqual(service(web("ports:", "  - 80", '  - "8080:80"')).ports, [
-      { target: 80, published: undefined, hostIp: undefined, protocol: "tcp" },
-      { target: 80, published: 8080, hostIp: undefined, protocol: "tcp" },
+      { target: 80, published: undefined, hostIp: undefined, protocol: "tcp", path: ["services", "web", "ports", 0] },
+      { target: 80, published: 8080, hostIp: undefined, protocol: "tcp", path: ["services", "web", "ports", 1] },
     ]);
   });
   it("'127.0.0.1:8080:80/udp' carries host IP and protocol", () => {
@@ -74,8 +74,8 @@ describe("ports", () => {
   it("the long syntax", () => {
     const s = service(web("ports:", "  - target: 80", "    published: 8080", "    host_ip: 127.0.0.1", "    protocol: udp", "  - target: 443"));
     assert.deepEqual(s.ports, [
-      { target: 80, published: 8080, hostIp: "127.0.0.1", protocol: "udp" },
-      { target: 443, published: undefined, hostIp: undefined, protocol: "tcp" },
+      { target: 80, published: 8080, hostIp: "127.0.0.1", protocol: "udp", path: ["services", "web", "ports", 0] },
+      { target: 443, published: undefined, hostIp: undefined, protocol: "tcp", path: ["services", "web", "ports", 1] },
     ]);
     assert.deepEqual(parsePort({ target: 80, published: "8080" }), [{ target: 80, published: 8080, hostIp: undefined, protocol: "tcp" }]);
   });

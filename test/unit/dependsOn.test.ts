@@ -2,17 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { inDependencyOrder } from "../../src/declare/serviceDeployment";
 import { ContainerPlan } from "../../src/environment/plan";
-import { loadComposeDocument } from "../../src/validate/composeDocument";
-import { buildComposeProject } from "../../src/validate/composeProject";
-
-const FILE = "services/demo/docker-compose.yml";
-
-function problemsOf(yaml: string): string[] {
-  const loaded = loadComposeDocument(FILE, yaml, () => undefined);
-  assert.deepEqual(loaded.problems.filter((p) => p.severity === "error"), [], "the fixture must be valid compose");
-  const built = buildComposeProject({ name: "demo", dir: "services/demo", composeFile: FILE, composeText: yaml }, loaded.document!);
-  return built.problems.filter((p) => p.severity === "error").map((p) => `${p.line}:${p.column}: ${p.message}`);
-}
+import { composeErrors as problemsOf } from "./composeErrors";
 
 const svc = (name: string, deps: string): string => `  ${name}:\n    image: x/${name}:1\n${deps ? `    depends_on: [${deps}]\n` : ""}`;
 

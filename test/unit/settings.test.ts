@@ -54,6 +54,16 @@ describe("stack settings", () => {
     assert.deepEqual(plan.services.map((s) => s.folder), ["pica-b"]);
   });
 
+  it("refuses a host port published on all addresses by one service and on one address by another", () => {
+    const files = {
+      "services/pica-a/docker-compose.yml": "services:\n  web:\n    image: nginx:1.27\n    ports: ['127.0.0.1:8080:80', '9090:90/udp']\n",
+      "services/pica-b/docker-compose.yml": "services:\n  web:\n    image: nginx:1.27\n    ports: ['8080:80', '9090:90']\n",
+    };
+    const plan = planDeployment({ settings: readSettings("test", config({})).settings!, view: new MemoryFiles(files), environment: () => undefined });
+    const errors = plan.problems.filter((p) => p.severity === "error").map((p) => `${p.file}:${p.line}:${p.column}: ${p.message}`);
+    assert.deepEqual(errors, ["services/pica-b/docker-compose.yml:4:13: host port 0.0.0.0:8080/tcp of pica-b/web is already published by pica-a/web (services/pica-a/docker-compose.yml) (on 127.0.0.1) on the default Docker host; publish another port"]);
+  });
+
   it("allows the same container name on two machines, not on one", () => {
     const files = {
       "services/pica-a/docker-compose.yml": "services:\n  web:\n    image: nginx:1.27\n    container_name: web\n    ports: ['8080:80']\n",
@@ -64,6 +74,9 @@ describe("stack settings", () => {
     const messages = clash.problems.filter((p) => p.severity === "error").map((p) => p.message);
     assert.ok(messages.some((m) => /container name 'web' of pica-b\/web is already used by pica-a\/web/.test(m)));
     assert.ok(messages.some((m) => /host port 0\.0\.0\.0:8080\/tcp of pica-b\/web is already published by pica-a\/web/.test(m)));
+    // Each conflict is reported at the line of the second one, in its own compose file.
+    const located = clash.problems.filter((p) => p.severity === "error").map((p) => `${p.file}:${p.line}:${p.column}`);
+    assert.deepEqual(located.sort(), ["services/pica-b/docker-compose.yml:4:21", "services/pica-b/docker-compose.yml:5:13"]);
     const twoHosts = readSettings("test", config({ hosts: { "pica-b": "ssh://deploy@pica02" } })).settings!;
     const ok = planDeployment({ settings: twoHosts, view: new MemoryFiles(files), environment: () => undefined });
     assert.deepEqual(ok.problems.filter((p) => p.severity === "error"), []);
