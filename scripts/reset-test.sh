@@ -8,7 +8,7 @@ stack=test
 if [ "${1:-}" = "--stack" ]; then stack="$2"; shift 2; fi
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$PROJECT_ROOT"
-export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-test-stack-local}"
+if [ -z "${PULUMI_CONFIG_PASSPHRASE+set}${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then export PULUMI_CONFIG_PASSPHRASE="$TEST_STACK_PASSPHRASE"; fi
 pulumi stack select "$stack" >/dev/null
 kind="$(pulumi config get kind 2>/dev/null || echo "$stack")"
 if [ "$kind" != test ]; then

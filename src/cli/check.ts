@@ -63,7 +63,10 @@ export function runCheck(argv: string[], out: (line: string) => void): number {
   }
   const errors = problems.filter((p) => p.severity === "error").length;
   const warnings = problems.length - errors;
-  out(`check (${stack} stack): ${plan.services.length} service folder(s), ${errors} error(s), ${warnings} warning(s)`);
+  const ready = new Set(plan.services.map((s) => s.folder));
+  const notReady = plan.foldersRead.filter((f) => !ready.has(f));
+  out(`check (${stack} stack): ${plan.foldersRead.length} service folder(s) read, ${ready.size} ready to deploy` +
+    `${notReady.length > 0 ? `, ${notReady.length} with errors (${notReady.join(", ")})` : ""}; ${errors} error(s), ${warnings} warning(s)`);
   return hasErrors(problems) ? 1 : 0;
 }
 

@@ -5,8 +5,9 @@
  * The same as `pulumi config set servicesRef <commit>` + `pulumi up`, with the guards.
  */
 import * as readline from "node:readline/promises";
-import { EngineEvent, LocalWorkspace, OpType } from "@pulumi/pulumi/automation";
+import { EngineEvent, LocalWorkspace, OpType, Stack } from "@pulumi/pulumi/automation";
 import { resolveRevision, RevisionError } from "../read/gitRevision";
+import { explainPulumiError } from "./pulumiErrors";
 
 const PROJECT = "dockerfiles";
 const VOLUME = "docker:index/volume:Volume";
@@ -67,9 +68,16 @@ export async function rollback(argv: string[], root: string, out: (line: string)
     }
     throw e;
   }
-  const stack = await LocalWorkspace.selectStack({ stackName, workDir: root });
+  let stack: Stack;
+  let previous: string | undefined;
   const key = `${PROJECT}:servicesRef`;
-  const previous = (await stack.getAllConfig())[key]?.value;
+  try {
+    stack = await LocalWorkspace.selectStack({ stackName, workDir: root });
+    previous = (await stack.getAllConfig())[key]?.value;
+  } catch (e) {
+    out(`rollback: ${explainPulumiError(e, stackName)}; nothing was changed.`);
+    return 1;
+  }
   const restore = async (): Promise<void> => {
     if (previous === undefined || previous === "") await stack.removeConfig(key);
     else await stack.setConfig(key, { value: previous });
@@ -81,7 +89,7 @@ export async function rollback(argv: string[], root: string, out: (line: string)
     await stack.preview({ diff: true, onOutput: (s) => process.stdout.write(s), onEvent: (e) => events.push(e) });
   } catch (e) {
     await restore();
-    out(`rollback: the preview failed; nothing was changed and servicesRef is back to ${previous || "the working tree"}.\n${(e as Error).message.split("\n").slice(-15).join("\n")}`);
+    out(`rollback: the preview failed; nothing was changed and servicesRef is back to ${previous || "the working tree"}.\n${explainPulumiError(e, stackName)}`);
     return 1;
   }
   const changes = plannedChanges(events);
@@ -115,7 +123,7 @@ export async function rollback(argv: string[], root: string, out: (line: string)
   try {
     await stack.up({ onOutput: (s) => process.stdout.write(s) });
   } catch (e) {
-    out(`rollback: pulumi up failed; servicesRef stays at ${sha.slice(0, 12)} so that you can fix and retry (pulumi up), or roll back elsewhere.\n${(e as Error).message.split("\n").slice(-15).join("\n")}`);
+    out(`rollback: pulumi up failed; servicesRef stays at ${sha.slice(0, 12)} so that you can fix and retry (pulumi up), or roll back elsewhere.\n${explainPulumiError(e, stackName)}`);
     return 1;
   }
   out(`rollback: ${stackName} now runs ${ref} (${sha.slice(0, 12)})`);

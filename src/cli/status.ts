@@ -13,6 +13,7 @@ import { openServiceSource } from "../read/serviceSource";
 import { readSettings } from "../settings";
 import { parseDuration } from "../validate/durations";
 import { stackConfigFromFile } from "./check";
+import { explainPulumiError } from "./pulumiErrors";
 
 /** The part of `docker inspect` that drift is judged on. */
 export interface LiveContainer {
@@ -69,8 +70,12 @@ export async function status(argv: string[], root: string, out: (line: string) =
     try {
       const stack = await LocalWorkspace.selectStack({ stackName, workDir: root });
       outputs = ((await stack.outputs()).services?.value ?? {}) as typeof outputs;
-    } catch {
-      out(`${stackName}: not deployed from here (no such stack in ${process.env.PULUMI_BACKEND_URL ?? "the current backend"})`);
+    } catch (e) {
+      out(`${stackName}: ${explainPulumiError(e, stackName)}`);
+      continue;
+    }
+    if (Object.keys(outputs).length === 0) {
+      out(`${stackName}: the stack exists but runs no service (never deployed, destroyed, or every folder excluded by 'services')`);
       continue;
     }
     const { settings, problems } = readSettings(stackName, stackConfigFromFile(root, stackName));

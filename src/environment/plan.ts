@@ -10,6 +10,8 @@ export interface DeploymentPlan {
   readonly stack: string;
   readonly kind: StackKind;
   readonly services: readonly ServicePlan[];
+  /** Every service folder read, deployable or not. */
+  readonly foldersRead: readonly string[];
   /** Create the networks compose calls external (once per machine) instead of looking them up. */
   readonly createExternalNetworks: boolean;
   readonly problems: readonly Problem[];

@@ -32,7 +32,13 @@ export function loadComposeDocument(
     return { line: p.line, column: p.col };
   };
   const problems: Problem[] = [];
-  for (const e of doc.errors) problems.push(error(file, yamlMessage(e), at(e.pos[0])));
+  // One syntax error (a wrong indentation) makes the parser report many more after it: the first is
+  // the one to fix, the others are only counted.
+  if (doc.errors.length > 0) {
+    const [first, ...rest] = doc.errors;
+    const more = rest.length === 0 ? "" : ` (the parser reports ${rest.length} more error(s) after this one; most follow from it: fix it first)`;
+    problems.push(error(file, yamlMessage(first) + more, at(first.pos[0])));
+  }
   for (const w of doc.warnings) problems.push(warning(file, yamlMessage(w), at(w.pos[0])));
   if (problems.some((p) => p.severity === "error")) return { problems };
   if (!YAML.isMap(doc.contents)) {

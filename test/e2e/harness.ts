@@ -7,17 +7,13 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { projectSetting } from "../../src/cli/projectSettings";
 
 export const REPO_ROOT = path.resolve(__dirname, "../..");
 
-/** A value of scripts/versions.env, the one place for tool versions. */
-function toolVersion(name: string): string {
-  const text = fs.readFileSync(path.join(REPO_ROOT, "scripts/versions.env"), "utf8");
-  const m = new RegExp(`^${name}=(\\S+)`, "m").exec(text);
-  if (!m) throw new Error(`scripts/versions.env has no ${name}`);
-  return m[1];
-}
-export const PULUMI_VERSION = toolVersion("PULUMI_VERSION");
+export const PULUMI_VERSION = projectSetting("PULUMI_VERSION");
+/** The committed Pulumi.test.yaml carries the salt of this passphrase. */
+export const TEST_STACK_PASSPHRASE = projectSetting("TEST_STACK_PASSPHRASE");
 const PULUMI_HOME = process.env.PULUMI_HOME ?? path.join(os.homedir(), ".pulumi");
 const PULUMI_ROOT = path.join(PULUMI_HOME, "versions", PULUMI_VERSION);
 
@@ -97,7 +93,7 @@ export async function openProject(fixtureDir: string, config: Record<string, str
       pulumiCommand,
       envVars: {
         PULUMI_BACKEND_URL: `file://${dir}/.state`,
-        PULUMI_CONFIG_PASSPHRASE: "e2e",
+        PULUMI_CONFIG_PASSPHRASE: TEST_STACK_PASSPHRASE,
         PULUMI_SKIP_UPDATE_CHECK: "true",
         PULUMI_HOME,
       },

@@ -35,7 +35,7 @@ describe("check on the repository's services", () => {
     const { code, lines } = check(["--root", ROOT]);
     assert.equal(code, 0, lines.join("\n"));
     assert.deepEqual(lines.filter((l) => l.includes("error:")), []);
-    assert.match(lines[lines.length - 1], /^check \(test stack\): \d+ service folder\(s\), 0 error\(s\)/);
+    assert.match(lines[lines.length - 1], /^check \(test stack\): (\d+) service folder\(s\) read, \1 ready to deploy; 0 error\(s\)/);
     assert.ok(lines.some((l) => l.startsWith("services/template: ")), "the template is validated by check");
   });
 
@@ -50,6 +50,22 @@ describe("check on a broken copy", () => {
   const temps: string[] = [];
   after(() => {
     for (const t of temps) fs.rmSync(t, { recursive: true, force: true });
+  });
+
+  it("reports one wrong indentation once, and counts the folders it read and those it cannot deploy", () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "check-test-"));
+    temps.push(root);
+    fs.cpSync(path.join(ROOT, "services"), path.join(root, "services"), { recursive: true });
+    fs.copyFileSync(path.join(ROOT, "Pulumi.test.yaml"), path.join(root, "Pulumi.test.yaml"));
+    // One space short: the YAML parser reports ten errors from this line on.
+    edit(root, "services/pica-static/docker-compose.yml", "    container_name:", "   container_name:");
+    const { code, lines } = check(["--root", root]);
+    assert.equal(code, 1);
+    const errors = lines.filter((l) => l.includes(": error: "));
+    assert.equal(errors.length, 1, errors.join("\n"));
+    assert.match(errors[0], /^services\/pica-static\/docker-compose\.yml:9:\d+: error: .*\(the parser reports 9 more error\(s\) after this one; most follow from it: fix it first\)$/);
+    const read = fs.readdirSync(path.join(root, "services")).filter((f) => fs.statSync(path.join(root, "services", f)).isDirectory()).length;
+    assert.equal(lines[lines.length - 1], `check (test stack): ${read} service folder(s) read, ${read - 1} ready to deploy, 1 with errors (pica-static); 1 error(s), 0 warning(s)`);
   });
 
   it("exits 1 and prints every problem with its position", () => {

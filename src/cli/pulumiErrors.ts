@@ -1,0 +1,26 @@
+import { projectSetting } from "./projectSettings";
+
+/**
+ * The Automation API reports a failed `pulumi` command as a dump (`code: … stdout: … stderr: … err?:`).
+ * This turns it into what a person needs: the cause in one sentence and the command that fixes it.
+ */
+const KNOWN: readonly { readonly pattern: RegExp; readonly explain: (stack: string) => string }[] = [
+  {
+    pattern: /passphrase must be set|PULUMI_CONFIG_PASSPHRASE/i,
+    explain: (stack) =>
+      `stack '${stack}' needs its passphrase: ${stack === "test" ? `export PULUMI_CONFIG_PASSPHRASE=${projectSetting("TEST_STACK_PASSPHRASE")} (the test stack's fixed one, see README)` : "export PULUMI_CONFIG_PASSPHRASE=… or PULUMI_CONFIG_PASSPHRASE_FILE=… (yours)"}`,
+  },
+  { pattern: /incorrect passphrase/i, explain: (stack) => `the passphrase given does not open stack '${stack}'; set PULUMI_CONFIG_PASSPHRASE to the one it was created with` },
+  { pattern: /no stack named|stack .* not found/i, explain: (stack) => `stack '${stack}' does not exist in ${process.env.PULUMI_BACKEND_URL ?? "the current backend"}; deploy it first (bash scripts/deploy.sh${stack === "test" ? "" : ` --stack ${stack}`})` },
+  { pattern: /currently locked/i, explain: (stack) => `stack '${stack}' is locked by another update; wait for it, or if none runs, pulumi cancel --stack ${stack}` },
+];
+
+/** Short, actionable text for an error of a `pulumi` command run on `stack`. */
+export function explainPulumiError(e: unknown, stack: string): string {
+  const text = e instanceof Error ? e.message : String(e);
+  const known = KNOWN.find((k) => k.pattern.test(text));
+  if (known) return known.explain(stack);
+  // Otherwise the CLI's own error lines, without the dump around them.
+  const errors = text.split("\n").map((l) => l.trim()).filter((l) => /^error:/i.test(l));
+  return errors.length > 0 ? [...new Set(errors)].slice(-10).join("\n") : text.split("\n").slice(-10).join("\n");
+}
