@@ -267,9 +267,12 @@ export function buildComposeProject(folder: ServiceFolder, document: ComposeDocu
     const v = isObj(raw) ? raw : {};
     account(`volumes.${key}`, ["volumes", key], v, VOLUME_KEYS);
     const external = toBool(isObj(v.external) ? true : v.external) ?? false;
+    // The legacy form `external: {name: real-name}` names the volume, as for networks: mounting the
+    // key's name instead would start the service on an empty volume.
+    const externalName = isObj(v.external) && typeof v.external.name === "string" ? v.external.name : undefined;
     volumes.push({
       key,
-      name: str(v.name) || (external ? key : `${projectName}_${key}`),
+      name: str(v.name) || externalName || (external ? key : `${projectName}_${key}`),
       external,
       driver: v.driver === undefined ? undefined : str(v.driver),
       driverOpts: stringMap(v.driver_opts),

@@ -164,6 +164,11 @@ describe("networks", () => {
     assert.deepEqual(p.services[0].networks, [{ network: "default", aliases: ["web"] }]);
     assert.deepEqual(p.networks.map((n) => [n.key, n.name, n.external]), [["default", "demo_default", false]]);
   });
+  it("an external volume in the legacy form external: {name: …} keeps its real name", () => {
+    const p = ok(web("volumes:", "  - data:/data") + "volumes:\n  data:\n    external:\n      name: pica-pad-db-data\n");
+    assert.deepEqual(p.volumes.map((v) => [v.key, v.name, v.external]), [["data", "pica-pad-db-data", true]]);
+  });
+
   it("declared networks: list and mapping forms, aliases, external names", () => {
     const p = ok(
       [
