@@ -1,5 +1,6 @@
 import { DeploymentPlan, ServicePlan } from "./environment/plan";
 import { planService, StackContext } from "./environment/applyStack";
+import { testHostProblems, unusedKeepProblems } from "./environment/testIsolation";
 import { error, formatProblem, hasErrors, Problem, warning } from "./problems";
 import { joinPath } from "./read/files";
 import { discoverServiceFolders, ServiceFolder } from "./read/serviceFolders";
@@ -54,6 +55,8 @@ export function planDeployment(ctx: StackContext, opts: PlanOptions = {}): Deplo
     if (planned.plan && !hasErrors(loaded.problems)) plans.push({ plan: planned.plan, project: loaded.project });
   }
   problems.push(...crossServiceProblems(plans));
+  const planned = plans.map((p) => p.plan);
+  problems.push(...testHostProblems(settings, ctx.prodStacks ?? []), ...unusedKeepProblems(settings, planned.flatMap((p) => p.containers), planned.flatMap((p) => p.builtImages)));
   for (const folder of Object.keys(settings.hosts)) {
     if (view.kind(joinPath(settings.servicesDir, folder)) !== "dir") {
       problems.push({ file: `Pulumi.${settings.stack}.yaml`, severity: "error", message: `config key 'hosts' names '${folder}', which is not a service folder of ${settings.servicesDir}` });
@@ -61,7 +64,7 @@ export function planDeployment(ctx: StackContext, opts: PlanOptions = {}): Deplo
   }
   // Two services sharing one env file would report its problems twice.
   const unique = [...new Map(problems.map((p) => [formatProblem(p), p])).values()];
-  return { stack: settings.stack, kind: settings.kind, services: plans.map((p) => p.plan), foldersRead: discovered.folders.map((f) => f.name), createExternalNetworks: settings.createExternalNetworks, problems: unique };
+  return { stack: settings.stack, kind: settings.kind, services: planned, foldersRead: discovered.folders.map((f) => f.name), createExternalNetworks: settings.createExternalNetworks, problems: unique };
 }
 
 const WILDCARDS = new Set(["0.0.0.0", "::", ""]);

@@ -22,6 +22,8 @@ export interface StackSettings {
   readonly servicesRef?: string;
   readonly only?: readonly string[];
   readonly rewrites: readonly RewriteRule[];
+  /** Test stacks: production names that must stay as they are (an upstream mail relay…), each with why. */
+  readonly keepProductionNames: readonly { readonly name: string; readonly reason: string }[];
   readonly registry: RegistrySettings;
   readonly createExternalNetworks: boolean;
   readonly dockerHost?: string;
@@ -57,6 +59,13 @@ export function readSettings(stack: string, get: (key: string) => string | undef
   if (kindRaw === "prod" && Array.isArray(rewrites) && rewrites.length > 0) {
     problems.push(error(file, "config key 'rewrites' is for test stacks only; a prod stack deploys the production URLs as committed"));
   }
+  const keep = json<{ name: string; reason: string }[]>("keepProductionNames", []);
+  if (!Array.isArray(keep) || keep.some((k) => typeof k?.name !== "string" || k.name === "" || typeof k?.reason !== "string" || k.reason.trim() === "")) {
+    problems.push(error(file, "config key 'keepProductionNames' must be a list of {name, reason}, each with the reason it must stay, e.g. [{name: smtp.picasoft.net, reason: the upstream mail relay}]"));
+  }
+  if (kindRaw === "prod" && Array.isArray(keep) && keep.length > 0) {
+    problems.push(error(file, "config key 'keepProductionNames' is for test stacks only; a prod stack rewrites nothing"));
+  }
   const only = json<string[] | undefined>("services", undefined);
   if (only !== undefined && (!Array.isArray(only) || only.some((s) => typeof s !== "string"))) {
     problems.push(error(file, "config key 'services' must be a list of service folder names"));
@@ -87,6 +96,7 @@ export function readSettings(stack: string, get: (key: string) => string | undef
     servicesRef: get("servicesRef") || undefined,
     only: Array.isArray(only) ? only : undefined,
     rewrites: Array.isArray(rewrites) ? rewrites : [],
+    keepProductionNames: Array.isArray(keep) ? keep : [],
     registry: { server: registry.server ?? DEFAULT_REGISTRY, username: registry.username, password: registry.password },
     createExternalNetworks: bool("createExternalNetworks", false),
     dockerHost,

@@ -12,7 +12,7 @@ import { lastChange, resolveRevision } from "../read/gitRevision";
 import { openServiceSource } from "../read/serviceSource";
 import { readSettings } from "../settings";
 import { parseDuration } from "../validate/durations";
-import { stackConfigFromFile } from "./check";
+import { stackConfigFromFile } from "../read/stackFile";
 import { explainPulumiError } from "./pulumiErrors";
 
 /** The part of `docker inspect` that drift is judged on. */

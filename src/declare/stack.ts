@@ -4,6 +4,7 @@ import { planDeployment } from "../pipeline";
 import { formatProblem, hasErrors, sortProblems } from "../problems";
 import { RevisionError } from "../read/gitRevision";
 import { openServiceSource, ServiceSource } from "../read/serviceSource";
+import { prodStacksIn } from "../read/stackFile";
 import { readSettings } from "../settings";
 import { externalNetwork } from "./dockerCommands";
 import { ServiceDeployment } from "./serviceDeployment";
@@ -40,7 +41,7 @@ export async function deployServices(root: string = process.cwd()): Promise<Reco
   if (source.revision && source.revision.dirty.length > 0) {
     void pulumi.log.warn(`deploying the working tree with uncommitted changes (${source.revision.dirty.join(", ")}); the stack records commit ${source.revision.sha.slice(0, 12)} plus those changes`);
   }
-  const plan = planDeployment({ settings, view: source.view, environment: (name) => process.env[name], buildRoot: source.buildRoot });
+  const plan = planDeployment({ settings, view: source.view, environment: (name) => process.env[name], buildRoot: source.buildRoot, prodStacks: prodStacksIn(root) });
   for (const p of sortProblems(plan.problems)) {
     if (p.severity === "warning") void pulumi.log.warn(formatProblem(p, false));
   }

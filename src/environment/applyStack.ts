@@ -8,7 +8,7 @@ import { envFileProblems, parseEnvFile } from "../validate/envFile";
 import { Lookup } from "../validate/interpolate";
 import { dockerfileInContext, readBuildContext } from "../read/buildContext";
 import { BuiltImagePlan, ContainerPlan, EnvVar, ServicePlan, Upload, ContainerMount, HealthcheckPlan } from "./plan";
-import { rewriteText } from "./rewrite";
+import { productionNamesLeft, rewriteContainer, TestNames } from "./testNames";
 import { isSecretEnvFile, resolveSecretEnvFile, resolveSecretFile, SecretSource } from "./secrets";
 
 /** Labels every container carries, so `docker ps` tells where a container comes from. */
@@ -26,6 +26,8 @@ export interface StackContext {
   readonly environment: Lookup;
   /** Directory prefixed to build contexts (the stable checkout when deploying a git revision). */
   readonly buildRoot?: string;
+  /** The prod stacks' settings (from their stack files): the test stack must not reach their machines. */
+  readonly prodStacks?: readonly StackSettings[];
 }
 
 /** Why an image reference is not pinned, or undefined when it carries a precise tag or a digest. */
@@ -57,7 +59,9 @@ export function planService(project: ComposeProject, ctx: StackContext): { plan?
   const problems: Problem[] = [];
   const isTest = settings.kind === "test";
   const protectedNames = [settings.registry.server];
-  const rewrite = (text: string): string => (isTest ? rewriteText(text, settings.rewrites, protectedNames) : text);
+  // Image references keep pointing at production images: the registry's host is never rewritten.
+  const testNames: TestNames = { rules: settings.rewrites, keep: [...protectedNames, ...settings.keepProductionNames.map((k) => k.name)] };
+  const rewrites = new Map<string, number>();
   const secretSource: SecretSource = { kind: settings.kind, view, folder: folder.name, configured: settings.secrets, environment: ctx.environment };
 
   const networks = project.networks.map((n) => ({
@@ -110,7 +114,7 @@ export function planService(project: ComposeProject, ctx: StackContext): { plan?
       if (isSecretEnvFile(ref.file)) {
         const r = resolveSecretEnvFile(secretSource, ref.file, doc, refAt);
         problems.push(...r.problems);
-        for (const e of r.entries) env.set(e.name, { name: e.name, value: rewrite(e.value), secret: true });
+        for (const e of r.entries) env.set(e.name, { name: e.name, value: e.value, secret: true });
         continue;
       }
       const text = readText(view, ref.file);
@@ -120,16 +124,14 @@ export function planService(project: ComposeProject, ctx: StackContext): { plan?
       }
       const parsed = parseEnvFile(text, ctx.environment);
       problems.push(...envFileProblems(ref.file, parsed.problems));
-      for (const e of parsed.entries) env.set(e.name, { name: e.name, value: rewrite(e.value), secret: false });
+      for (const e of parsed.entries) env.set(e.name, { name: e.name, value: e.value, secret: false });
     }
     for (const e of svc.environment) {
       const value = e.value ?? ctx.environment(e.name);
       if (value === undefined) continue;
-      env.set(e.name, { name: e.name, value: rewrite(value), secret: false });
+      env.set(e.name, { name: e.name, value, secret: false });
     }
 
-    const labels: Record<string, string> = {};
-    for (const [k, v] of Object.entries(svc.labels)) labels[k] = k.startsWith("traefik.") ? rewrite(v) : v;
 
     const uploads: Upload[] = [];
     const mounts: ContainerMount[] = [];
@@ -159,7 +161,7 @@ export function planService(project: ComposeProject, ctx: StackContext): { plan?
         const files = kind === "dir" ? listFilesBelow(view, m.source) : [m.source];
         for (const f of files) {
           const target = kind === "dir" ? `${m.target.replace(/\/$/, "")}/${f.slice(m.source.length + 1)}` : m.target;
-          uploads.push(fileUpload(view, f, target, rewrite));
+          uploads.push(fileUpload(view, f, target));
         }
       }
     }
@@ -192,8 +194,9 @@ export function planService(project: ComposeProject, ctx: StackContext): { plan?
       return { key: n.key, name: n.name, managed: n.managed, aliases: a.aliases, ipv4Address: a.ipv4Address };
     });
 
-    const base = {
+    const planned = {
       service: svc.name,
+      labels: svc.labels,
       name: svc.containerName ?? `${project.projectName}-${svc.name}`,
       image: svc.build ? { built: svc.name, buildHash: buildHash ?? "" } : { remote: image },
       command: svc.command,
@@ -235,9 +238,17 @@ export function planService(project: ComposeProject, ctx: StackContext): { plan?
       stdinOpen: svc.stdinOpen,
       removeAnonymousVolumes: isTest,
     };
-    const identity = { [LABELS.stack]: settings.stack, [LABELS.folder]: folder.name, [LABELS.service]: svc.name };
-    const inputsHash = hashInputs({ ...base, labels: { ...labels, ...identity } });
-    containers.push({ ...base, labels: { ...labels, ...identity, [LABELS.inputs]: inputsHash }, inputsHash });
+    // Test: every production name rewritten; what cannot be is an error at its line.
+    let base: Omit<ContainerPlan, "inputsHash"> = planned;
+    if (isTest) {
+      const rewritten = rewriteContainer(planned, testNames);
+      base = rewritten.container;
+      for (const [what, n] of rewritten.counts) rewrites.set(what, (rewrites.get(what) ?? 0) + n);
+      problems.push(...productionNamesLeft(base, svc, doc, builtImages.find((b) => b.service === svc.name), testNames));
+    }
+    const labels = { ...base.labels, [LABELS.stack]: settings.stack, [LABELS.folder]: folder.name, [LABELS.service]: svc.name };
+    const inputsHash = hashInputs({ ...base, labels });
+    containers.push({ ...base, labels: { ...labels, [LABELS.inputs]: inputsHash }, inputsHash });
   }
 
   if (problems.some((p) => p.severity === "error")) return { problems };
@@ -253,6 +264,7 @@ export function planService(project: ComposeProject, ctx: StackContext): { plan?
       remoteImages: [...remoteImages].sort(),
       containers,
       keys: project.keys,
+      rewrites: Object.fromEntries([...rewrites].sort()),
     },
     problems,
   };
@@ -291,11 +303,11 @@ function planBuiltImage(svc: ServiceDefinition, imageName: string, ctx: StackCon
   };
 }
 
-function fileUpload(view: FileView, file: string, target: string, rewrite: (s: string) => string): Upload {
+function fileUpload(view: FileView, file: string, target: string): Upload {
   const bytes = view.readBytes(file) ?? Buffer.alloc(0);
   const executable = view.isExecutable?.(file) ?? false;
   if (bytes.includes(0)) return { target, contentBase64: bytes.toString("base64"), secret: false, executable, origin: file };
-  return { target, content: rewrite(bytes.toString("utf8")), secret: false, executable, origin: file };
+  return { target, content: bytes.toString("utf8"), secret: false, executable, origin: file };
 }
 
 /** How long `up` waits for `healthy`: what Docker itself allows before calling it unhealthy, plus a margin. */

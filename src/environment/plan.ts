@@ -30,6 +30,8 @@ export interface ServicePlan {
   readonly remoteImages: readonly string[];
   readonly containers: readonly ContainerPlan[];
   readonly keys: readonly KeyReport[];
+  /** Test stack: how many production names were rewritten, per compose key or file. */
+  readonly rewrites: Readonly<Record<string, number>>;
 }
 
 export interface NetworkPlan {

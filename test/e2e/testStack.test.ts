@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { after, before, describe, it } from "node:test";
 import { EngineEvent } from "@pulumi/pulumi/automation";
+import { findProductionNames } from "../../src/environment/rewrite";
 import { containerLabels, docker, dockerJson, health, httpGet, openProject, Project, removeLeftovers, REPO_ROOT, skipReason } from "./harness";
 
 const CONTAINERS = ["e2e-web", "e2e-app", "e2e-app-db"];
@@ -100,6 +101,15 @@ describe("the test stack, deployed for real", { skip: skipReason() }, () => {
     assert.equal(docker("exec", "e2e-web", "cat", "/run/secrets/api_token"), "dummy-api-token");
     const imageId = docker("image", "inspect", "--format", "{{.Id}}", "registry.picasoft.net/e2e-web:1.0.0");
     assert.equal(docker("inspect", "--format", "{{.Image}}", "e2e-web"), imageId);
+  });
+
+  it("no production name in any running container: its configuration and the files it was given", () => {
+    const rules = [{ from: "picasoft.net", to: "test.picasoft.net" }];
+    for (const c of CONTAINERS) {
+      // The registry host of image names is the one production name that must stay.
+      const seen = [docker("inspect", c), docker("exec", c, "sh", "-c", "cat /srv/www/index.html /srv/www/cgi-bin/* /run/secrets/* 2>/dev/null || true")];
+      assert.deepEqual(seen.flatMap((t) => findProductionNames(t, rules, ["registry.picasoft.net"]).map((m) => m.text)), [], c);
+    }
   });
 
   it("a second up changes nothing and rebuilds no image", async () => {

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { before, describe, it } from "node:test";
+import { findProductionNames } from "../../src/environment/rewrite";
+import { collectStrings } from "../../src/environment/testNames";
 import { CONTAINER, Declared, envs, find, commandEnv, COMMAND, isSecret, labels, NETWORK, REMOTE_IMAGE, REPO_ROOT, runProgram, SERVICE, TEST_CONFIG, unwrap, uploads, VOLUME } from "./recorder";
 
 describe("test stack over the example services (mocks)", () => {
@@ -133,6 +135,17 @@ describe("test stack over the example services (mocks)", () => {
     const last = execFileSync("git", ["log", "-1", "--format=%H", "HEAD", "--", "services/pica-pad"], { cwd: REPO_ROOT, encoding: "utf8" }).trim();
     assert.equal(d.outputs["pica-pad"].revision, head);
     assert.equal(d.outputs["pica-pad"].lastChange, last);
+  });
+
+  it("declares no production name in any input of any container, health wait or image build (image names excepted)", () => {
+    const rules = TEST_CONFIG.rewrites;
+    for (const r of d.resources.filter((x) => x.type === CONTAINER || x.type === COMMAND)) {
+      const inputs = unwrap(r.inputs);
+      const { image: _image, ...rest } = inputs;
+      // Uploaded files are checked as the container will see them (content included).
+      const left = collectStrings(rest).flatMap((s) => findProductionNames(s, rules, ["registry.picasoft.net"]).map((m) => `${m.text} in ${JSON.stringify(s).slice(0, 80)}`));
+      assert.deepEqual(left, [], `${r.type} ${r.name}`);
+    }
   });
 
   it("exports container names per service", () => {

@@ -16,7 +16,7 @@ const COMPOSE_TEXT = `services:
     build:
       context: .
       args:
-        SITE_URL: https://demo.picasoft.net
+        SITE_NAME: demo
     env_file: ./secrets/app.secrets
     environment:
       SITE_URL: https://demo.picasoft.net
@@ -85,9 +85,9 @@ describe("test stack: rewrites", () => {
     assert.deepEqual(p.services.map((s) => s.folder), ["pica-demo"]);
   });
 
-  it("rewrites Traefik labels but no other label", () => {
+  it("rewrites every label, Traefik's and the others: no production name reaches a test container", () => {
     assert.equal(app.labels["traefik.http.routers.demo.rule"], "Host(`demo.test.picasoft.net`)");
-    assert.equal(app.labels["org.picasoft.homepage"], "https://demo.picasoft.net");
+    assert.equal(app.labels["org.picasoft.homepage"], "https://demo.test.picasoft.net");
   });
 
   it("rewrites environment values", () => {
@@ -108,7 +108,7 @@ describe("test stack: rewrites", () => {
   it("never rewrites image names nor build args", () => {
     assert.deepEqual(app.image, { built: "app", buildHash: p.services[0].builtImages[0].buildHash });
     const built = p.services[0].builtImages;
-    assert.deepEqual(built.map((b) => [b.imageName, b.args, b.push]), [["registry.picasoft.net/pica-demo:1.0.0", { SITE_URL: "https://demo.picasoft.net" }, false]]);
+    assert.deepEqual(built.map((b) => [b.imageName, b.args, b.push]), [["registry.picasoft.net/pica-demo:1.0.0", { SITE_NAME: "demo" }, false]]);
     assert.deepEqual(mirror.image, { remote: "picasoft.net/mirror:2.0" });
     assert.deepEqual(p.services[0].remoteImages, ["picasoft.net/mirror:2.0"]);
   });

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { rewriteText, RewriteRule } from "../../src/environment/rewrite";
+import { findProductionNames, rewriteText, RewriteRule } from "../../src/environment/rewrite";
 
 const RULES: RewriteRule[] = [{ from: "picasoft.net", to: "test.picasoft.net" }];
 const REGISTRY = ["registry.picasoft.net"];
@@ -66,5 +66,25 @@ describe("rewriteText", () => {
     const once = rewriteText("a.picasoft.net b.picasoft.fr", rules);
     assert.equal(once, "a.test.picasoft.net b.test.picasoft.fr");
     assert.equal(rewriteText(once, rules), once);
+  });
+
+  it("rewrites every spelling a program reads as the domain, keeping its meaning", () => {
+    // A Traefik redirectregex middleware: the escaped regex stays a valid regex, for the test domain.
+    assert.equal(rw("^https://(www\\.)?picasoft\\.net/(.*)"), "^https://(www\\.)?test\\.picasoft\\.net/(.*)");
+    assert.equal(rw('{"regex": "^https://pad\\\\.picasoft\\\\.net/"}'), '{"regex": "^https://pad\\\\.test\\\\.picasoft\\\\.net/"}');
+    assert.equal(rw("next=https%3A%2F%2Fpad%2Epicasoft%2Enet%2Flogin"), "next=https%3A%2F%2Fpad%2Etest%2Epicasoft%2Enet%2Flogin");
+    assert.equal(rw("SERVER_NAME=PAD.PICASOFT.NET"), "SERVER_NAME=PAD.TEST.PICASOFT.NET");
+    assert.equal(rw("Host: Pad.Picasoft.Net"), "Host: Pad.test.picasoft.net");
+    assert.equal(rw("pad.picasoft.net. IN A 10.0.0.1"), "pad.test.picasoft.net. IN A 10.0.0.1");
+  });
+
+  it("is idempotent in every spelling, and leaves other domains alone in every spelling", () => {
+    for (const text of ["test\\.picasoft\\.net", "pad%2Etest%2Epicasoft%2Enet", "TEST.PICASOFT.NET", "registry\\.picasoft\\.net"]) assert.equal(rw(text), text, text);
+    for (const text of ["picasoft\\.network", "picasoft%2Enet%2Eexample%2Eorg", "mypicasoft\\.net"]) assert.equal(rw(text), text, text);
+  });
+
+  it("finds what is left, with its position", () => {
+    assert.deepEqual(findProductionNames("a pad.picasoft.net b", RULES, REGISTRY), [{ index: 6, text: "picasoft.net", replacement: "test.picasoft.net" }]);
+    assert.deepEqual(findProductionNames("registry.picasoft.net/x and test.picasoft.net", RULES, REGISTRY), []);
   });
 });
