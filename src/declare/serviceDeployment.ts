@@ -2,6 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ContainerPlan, ServicePlan } from "../environment/plan";
 import { RegistrySettings, StackKind } from "../settings";
+import { renderContainerSettings } from "../validate/containerSettings";
 import { healthWait, imageBuild } from "./dockerCommands";
 
 export interface ServiceDeploymentArgs {
@@ -179,8 +180,6 @@ export function containerArgs(
   return {
     name: c.name,
     image,
-    command: c.command ? [...c.command] : undefined,
-    entrypoints: c.entrypoint ? [...c.entrypoint] : undefined,
     envs: envs.length === 0 ? undefined : anySecretEnv ? pulumi.secret(envs) : envs,
     labels: labelList(c.labels),
     ports: c.ports.length === 0 ? undefined : c.ports.map((p) => ({ internal: p.internal, external: p.external, ip: p.ip, protocol: p.protocol })),
@@ -200,31 +199,8 @@ export function containerArgs(
     })),
     networkMode: c.networkMode,
     networksAdvanced: c.networks.length === 0 ? undefined : c.networks.map((n) => ({ name: networks.get(n.key)!, aliases: [...n.aliases], ipv4Address: n.ipv4Address })),
-    restart: c.restart,
-    maxRetryCount: c.maxRetryCount,
     healthcheck: c.healthcheck ? { ...c.healthcheck, tests: [...c.healthcheck.tests] } : undefined,
-    init: c.init,
-    user: c.user,
-    workingDir: c.workingDir,
-    hostname: c.hostname,
-    domainname: c.domainname,
-    hosts: c.hosts.length === 0 ? undefined : c.hosts.map((h) => ({ host: h.host, ip: h.ip })),
-    capabilities: c.capAdd.length + c.capDrop.length === 0 ? undefined : { adds: [...c.capAdd], drops: [...c.capDrop] },
-    logDriver: c.logDriver,
-    logOpts: nonEmpty(c.logOpts),
-    stopSignal: c.stopSignal,
-    stopTimeout: c.stopTimeout,
-    privileged: c.privileged,
-    readOnly: c.readOnly,
-    shmSize: c.shmSizeMb,
-    sysctls: nonEmpty(c.sysctls),
-    ulimits: c.ulimits.length === 0 ? undefined : c.ulimits.map((u) => ({ ...u })),
-    dns: c.dns.length === 0 ? undefined : [...c.dns],
-    memory: c.memoryMb,
-    securityOpts: c.securityOpts.length === 0 ? undefined : [...c.securityOpts],
-    groupAdds: c.groupAdd.length === 0 ? undefined : [...c.groupAdd],
-    tty: c.tty,
-    stdinOpen: c.stdinOpen,
     removeVolumes: c.removeAnonymousVolumes,
+    ...renderContainerSettings(c.settings),
   };
 }

@@ -199,8 +199,6 @@ export function planService(project: ComposeProject, ctx: StackContext): { plan?
       labels: svc.labels,
       name: svc.containerName ?? `${project.projectName}-${svc.name}`,
       image: svc.build ? { built: svc.name, buildHash: buildHash ?? "" } : { remote: image },
-      command: svc.command,
-      entrypoint: svc.entrypoint,
       env: [...env.values()].sort((a, b) => a.name.localeCompare(b.name)),
       ports: svc.ports.map((p) => ({ internal: p.target, external: p.published, ip: p.hostIp ?? "0.0.0.0", protocol: p.protocol })),
       mounts,
@@ -208,35 +206,11 @@ export function planService(project: ComposeProject, ctx: StackContext): { plan?
       uploads: uploads.sort((a, b) => a.target.localeCompare(b.target)),
       networks: networksOf,
       networkMode: svc.networkMode,
-      restart: svc.restart?.policy ?? "no",
-      maxRetryCount: svc.restart?.maxRetries,
       healthcheck,
       waitSeconds,
-      init: svc.init,
-      user: svc.user,
-      workingDir: svc.workingDir,
-      hostname: svc.hostname,
-      domainname: svc.domainname,
-      hosts: svc.extraHosts,
-      capAdd: svc.capAdd,
-      capDrop: svc.capDrop,
-      logDriver: svc.logging?.driver,
-      logOpts: svc.logging?.options ?? {},
-      stopSignal: svc.stopSignal,
-      stopTimeout: svc.stopGracePeriodSeconds,
       dependsOn: svc.dependsOn,
-      privileged: svc.privileged,
-      readOnly: svc.readOnly,
-      shmSizeMb: svc.shmSizeMb,
-      sysctls: svc.sysctls,
-      ulimits: svc.ulimits,
-      dns: svc.dns,
-      memoryMb: svc.memoryMb,
-      securityOpts: svc.securityOpt,
-      groupAdd: svc.groupAdd,
-      tty: svc.tty,
-      stdinOpen: svc.stdinOpen,
       removeAnonymousVolumes: isTest,
+      settings: svc.settings,
     };
     // Test: every production name rewritten; what cannot be is an error at its line.
     let base: Omit<ContainerPlan, "inputsHash"> = planned;
@@ -327,10 +301,13 @@ function healthWaitSeconds(svc: ServiceDefinition): number {
  * hash: a rebuild replaces the container, and the preview knows it without building.
  */
 function hashInputs(c: Omit<ContainerPlan, "inputsHash">): string {
-  // depends_on orders creation; it changes nothing in the container itself.
-  const { restart: _r, maxRetryCount: _m, memoryMb: _mem, dependsOn: _d, ...rest } = c;
+  // depends_on orders creation; it changes nothing in the container itself. The settings are hashed
+  // as fields of the container, so that moving a key into the settings model replaces nothing.
+  const { settings, dependsOn: _d, ...container } = c;
+  const { restart: _r, maxRetryCount: _m, memoryMb: _mem, ...hashedSettings } = settings;
   const sanitised = {
-    ...rest,
+    ...container,
+    ...hashedSettings,
     env: c.env.map((e) => (e.secret ? { name: e.name, secret: true } : e)),
     uploads: c.uploads.map((u) => (u.secret ? { target: u.target, secret: true } : u)),
   };

@@ -1,6 +1,7 @@
 import { Problem } from "../problems";
 import { StackKind } from "../settings";
 import { KeyReport } from "../validate/composeProject";
+import { ContainerSettings } from "../validate/containerSettings";
 
 /**
  * The deployment plan: what each service folder becomes on one stack, with the stack's environment
@@ -117,8 +118,6 @@ export interface ContainerPlan {
   readonly name: string;
   /** A home-built image (by compose service, with its build hash) or a pulled one (by reference). */
   readonly image: { readonly built: string; readonly buildHash: string } | { readonly remote: string };
-  readonly command?: readonly string[];
-  readonly entrypoint?: readonly string[];
   readonly env: readonly EnvVar[];
   readonly labels: Readonly<Record<string, string>>;
   readonly ports: readonly { readonly internal: number; readonly external?: number; readonly ip: string; readonly protocol: string }[];
@@ -127,37 +126,14 @@ export interface ContainerPlan {
   readonly uploads: readonly Upload[];
   readonly networks: readonly { readonly key: string; readonly name: string; readonly managed: boolean; readonly aliases: readonly string[]; readonly ipv4Address?: string }[];
   readonly networkMode?: string;
-  readonly restart: string;
-  readonly maxRetryCount?: number;
   readonly healthcheck?: HealthcheckPlan;
   /** Wait for `healthy` at creation (containers with a healthcheck), for this many seconds. */
   readonly waitSeconds?: number;
-  readonly init?: boolean;
-  readonly user?: string;
-  readonly workingDir?: string;
-  readonly hostname?: string;
-  readonly domainname?: string;
-  readonly hosts: readonly { readonly host: string; readonly ip: string }[];
-  readonly capAdd: readonly string[];
-  readonly capDrop: readonly string[];
-  readonly logDriver?: string;
-  readonly logOpts: Readonly<Record<string, string>>;
-  readonly stopSignal?: string;
-  readonly stopTimeout?: number;
   /** Compose's depends_on: created after those services have started, become healthy or completed. */
   readonly dependsOn: readonly { readonly service: string; readonly condition: "service_started" | "service_healthy" | "service_completed_successfully" }[];
-  readonly privileged?: boolean;
-  readonly readOnly?: boolean;
-  readonly shmSizeMb?: number;
-  readonly sysctls: Readonly<Record<string, string>>;
-  readonly ulimits: readonly { readonly name: string; readonly soft: number; readonly hard: number }[];
-  readonly dns: readonly string[];
-  readonly memoryMb?: number;
-  readonly securityOpts: readonly string[];
-  readonly groupAdd: readonly string[];
-  readonly tty?: boolean;
-  readonly stdinOpen?: boolean;
   readonly removeAnonymousVolumes: boolean;
+  /** What the stack never changes (command, restart, limits…), as read from the compose file. */
+  readonly settings: ContainerSettings;
   /** Hash of what the container runs (secret values excluded), carried as a label. */
   readonly inputsHash: string;
 }

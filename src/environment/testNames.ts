@@ -1,23 +1,22 @@
 import { error, Position, Problem } from "../problems";
 import type { ComposeDocument } from "../validate/composeDocument";
 import type { ServiceDefinition } from "../validate/composeProject";
+import { SETTING_KEYS, TestTreatment } from "../validate/containerSettings";
 import type { BuiltImagePlan, ContainerPlan, Upload } from "./plan";
 import { findProductionNames, rewriteText, RewriteRule } from "./rewrite";
 
 /**
  * The test stack's guarantee: no production name reaches a container. Every field of a container is
- * classified here (the type makes a new field impossible to forget): rewritten (its strings get test
- * names, in every spelling), scanned only (names and paths, which cannot change meaning safely: a
- * production name there is an error), or skipped (numbers, flags, references resolved elsewhere).
+ * classified (the types make a new field impossible to forget): here for the fields the environment
+ * builds, in containerSettings.ts (`test`) for the settings read from compose. Rewritten: its strings
+ * get test names, in every spelling; scanned: names and paths, which cannot change meaning safely, so
+ * a production name there is an error; skipped: numbers, flags, references resolved elsewhere.
  * Image names are never rewritten, as the manual procedure says.
  */
-type Treatment = "rewrite" | "scan" | "skip";
-const FIELDS: Record<keyof Omit<ContainerPlan, "inputsHash">, Treatment> = {
+const FIELDS: Record<keyof Omit<ContainerPlan, "inputsHash" | "settings">, TestTreatment> = {
   service: "skip",
   name: "scan",
   image: "skip",
-  command: "rewrite",
-  entrypoint: "rewrite",
   env: "rewrite",
   labels: "rewrite",
   ports: "skip",
@@ -26,42 +25,17 @@ const FIELDS: Record<keyof Omit<ContainerPlan, "inputsHash">, Treatment> = {
   uploads: "rewrite",
   networks: "scan",
   networkMode: "skip",
-  restart: "skip",
-  maxRetryCount: "skip",
   healthcheck: "rewrite",
   waitSeconds: "skip",
-  init: "skip",
-  user: "scan",
-  workingDir: "scan",
-  hostname: "rewrite",
-  domainname: "rewrite",
-  hosts: "rewrite",
-  capAdd: "skip",
-  capDrop: "skip",
-  logDriver: "skip",
-  logOpts: "rewrite",
-  stopSignal: "skip",
-  stopTimeout: "skip",
   dependsOn: "skip",
-  privileged: "skip",
-  readOnly: "skip",
-  shmSizeMb: "skip",
-  sysctls: "rewrite",
-  ulimits: "skip",
-  dns: "scan",
-  memoryMb: "skip",
-  securityOpts: "scan",
-  groupAdd: "skip",
-  tty: "skip",
-  stdinOpen: "skip",
   removeAnonymousVolumes: "skip",
 };
 
 /** The compose key a field comes from, for messages and positions. */
-const COMPOSE_KEY: Partial<Record<keyof ContainerPlan, string>> = {
-  name: "container_name", env: "environment", workingDir: "working_dir", hosts: "extra_hosts", logOpts: "logging",
-  securityOpts: "security_opt", mounts: "volumes", networks: "networks",
-};
+const COMPOSE_KEY: Partial<Record<keyof ContainerPlan, string>> = { name: "container_name", env: "environment", mounts: "volumes" };
+
+/** The settings' fields, each with its compose key and treatment (containerSettings.ts says). */
+const SETTING_FIELDS = Object.entries(SETTING_KEYS).flatMap(([key, entry]) => entry.fields.map((field) => ({ field, key, test: entry.test })));
 
 export interface TestNames {
   readonly rules: readonly RewriteRule[];
@@ -80,12 +54,15 @@ export function rewriteContainer(c: Container, names: TestNames): { container: C
     return found > 0 ? rewriteText(s, names.rules, names.keep) : s;
   };
   const out: Record<string, unknown> = { ...c };
-  for (const [field, treatment] of Object.entries(FIELDS) as [keyof Container, Treatment][]) {
+  for (const [field, treatment] of Object.entries(FIELDS) as [keyof typeof FIELDS, TestTreatment][]) {
     if (treatment !== "rewrite") continue;
     if (field === "uploads") out.uploads = c.uploads.map((u) => (u.content === undefined ? u : { ...u, content: rewrite(u.secret ? `secret ${u.origin}` : `file ${u.origin}`)(u.content) }));
     else if (field === "env") out.env = c.env.map((e) => ({ ...e, value: rewrite("environment")(e.value) }));
     else out[field] = mapStrings(c[field], rewrite(COMPOSE_KEY[field] ?? field));
   }
+  const settings: Record<string, unknown> = { ...c.settings };
+  for (const { field, key, test } of SETTING_FIELDS) if (test === "rewrite") settings[field] = mapStrings(c.settings[field], rewrite(key));
+  out.settings = settings;
   return { container: out as unknown as Container, counts };
 }
 
@@ -94,19 +71,19 @@ export function productionNamesLeft(c: Container, svc: ServiceDefinition, doc: C
   const problems: Problem[] = [];
   const left = (s: string): string[] => findProductionNames(s, names.rules, names.keep).map((m) => m.text);
   const hint = "add it to the test stack's keepProductionNames with a reason if it must stay";
-  for (const [field, treatment] of Object.entries(FIELDS) as [keyof Container, Treatment][]) {
-    if (treatment === "skip") continue;
-    if (field === "uploads") {
-      problems.push(...c.uploads.flatMap((u) => uploadProblems(u, names, hint)));
-      continue;
-    }
-    const key = COMPOSE_KEY[field] ?? field;
-    const found = [...new Set(collectStrings(c[field]).flatMap(left))];
+  const checked = [
+    ...(Object.entries(FIELDS) as [keyof typeof FIELDS, TestTreatment][]).filter(([field]) => field !== "uploads").map(([field, test]) => ({ value: c[field] as unknown, key: COMPOSE_KEY[field] ?? field, test })),
+    ...SETTING_FIELDS.map(({ field, key, test }) => ({ value: c.settings[field] as unknown, key, test })),
+  ];
+  for (const { value, key, test } of checked) {
+    if (test === "skip") continue;
+    const found = [...new Set(collectStrings(value).flatMap(left))];
     if (found.length > 0) {
-      const why = treatment === "scan" ? "a name or path here is not rewritten on the test stack" : "it was not rewritten";
+      const why = test === "scan" ? "a name or path here is not rewritten on the test stack" : "it was not rewritten";
       problems.push(error(doc.file, `services.${svc.name}.${key}: production name ${found.join(", ")} left on the test stack (${why}); change it, or ${hint}`, doc.locate([...svc.path, key])));
     }
   }
+  problems.push(...c.uploads.flatMap((u) => uploadProblems(u, names, hint)));
   for (const [arg, value] of Object.entries(image?.args ?? {})) {
     const found = left(value);
     if (found.length > 0) {

@@ -1,3 +1,5 @@
+import { SETTING_KEYS } from "./containerSettings";
+
 /**
  * What the program does with each compose key. A key is mapped onto a Docker resource input,
  * ignored with a stated reason, or unsupported: an unsupported key stops the deployment, because
@@ -18,11 +20,12 @@ export const TOP_LEVEL_KEYS: Record<string, KeyTreatment> = {
 };
 
 export const SERVICE_KEYS: Record<string, KeyTreatment> = {
+  // Settings the stack never changes: read and rendered by their entries in containerSettings.ts.
+  ...Object.fromEntries(Object.keys(SETTING_KEYS).map((k) => [k, mapped])),
+  // Read by composeProject.ts, changed by the stack's environment or resolved into other resources:
   image: mapped,
   build: mapped,
   container_name: mapped,
-  command: mapped,
-  entrypoint: mapped,
   environment: mapped,
   env_file: mapped,
   labels: mapped,
@@ -30,33 +33,10 @@ export const SERVICE_KEYS: Record<string, KeyTreatment> = {
   volumes: mapped,
   networks: mapped,
   network_mode: mapped,
-  restart: mapped,
   healthcheck: mapped,
-  init: mapped,
-  user: mapped,
-  working_dir: mapped,
-  hostname: mapped,
-  domainname: mapped,
-  extra_hosts: mapped,
-  cap_add: mapped,
-  cap_drop: mapped,
   tmpfs: mapped,
-  logging: mapped,
-  stop_signal: mapped,
-  stop_grace_period: mapped,
   depends_on: mapped,
   secrets: mapped,
-  privileged: mapped,
-  read_only: mapped,
-  shm_size: mapped,
-  sysctls: mapped,
-  ulimits: mapped,
-  dns: mapped,
-  mem_limit: mapped,
-  security_opt: mapped,
-  group_add: mapped,
-  tty: mapped,
-  stdin_open: mapped,
   expose: ignored("documentation only: containers sharing a network reach every port"),
   pull_policy: ignored("the program builds home-built images and pulls the others itself"),
   deploy: ignored("Swarm placement; use mem_limit for a memory limit"),

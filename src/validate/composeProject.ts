@@ -12,7 +12,8 @@ import {
   VOLUME_KEYS,
 } from "./composeKeys";
 import { parseDuration } from "./durations";
-import { splitCommand } from "./shellWords";
+import { ContainerSettings, readContainerSettings } from "./containerSettings";
+import { isObj, listOrDict, Obj, str, stringList, stringMap, toBool } from "./values";
 import { constraintProblems } from "./constraints";
 import { dependencyCycleProblems } from "./dependsOn";
 
@@ -76,8 +77,6 @@ export interface ServiceDefinition extends Located {
   readonly image?: string;
   readonly build?: BuildDefinition;
   readonly containerName?: string;
-  readonly command?: readonly string[];
-  readonly entrypoint?: readonly string[];
   readonly environment: readonly EnvironmentEntry[];
   readonly envFiles: readonly EnvFileReference[];
   readonly labels: Readonly<Record<string, string>>;
@@ -85,34 +84,13 @@ export interface ServiceDefinition extends Located {
   readonly mounts: readonly Mount[];
   readonly networks: readonly NetworkAttachment[];
   readonly networkMode?: "host" | "none" | "bridge";
-  readonly restart?: { readonly policy: "no" | "always" | "on-failure" | "unless-stopped"; readonly maxRetries?: number };
   /** `disabled`: the image's HEALTHCHECK is switched off. */
   readonly healthcheck?: Healthcheck | "disabled";
-  readonly init?: boolean;
-  readonly user?: string;
-  readonly workingDir?: string;
-  readonly hostname?: string;
-  readonly domainname?: string;
-  readonly extraHosts: readonly { readonly host: string; readonly ip: string }[];
-  readonly capAdd: readonly string[];
-  readonly capDrop: readonly string[];
   readonly tmpfs: readonly string[];
-  readonly logging?: { readonly driver?: string; readonly options: Readonly<Record<string, string>> };
-  readonly stopSignal?: string;
-  readonly stopGracePeriodSeconds?: number;
   readonly dependsOn: readonly { readonly service: string; readonly condition: "service_started" | "service_healthy" | "service_completed_successfully" }[];
   readonly secrets: readonly (Located & { readonly source: string; readonly target: string })[];
-  readonly privileged?: boolean;
-  readonly readOnly?: boolean;
-  readonly shmSizeMb?: number;
-  readonly sysctls: Readonly<Record<string, string>>;
-  readonly ulimits: readonly { readonly name: string; readonly soft: number; readonly hard: number }[];
-  readonly dns: readonly string[];
-  readonly memoryMb?: number;
-  readonly securityOpt: readonly string[];
-  readonly groupAdd: readonly string[];
-  readonly tty?: boolean;
-  readonly stdinOpen?: boolean;
+  /** What the stack never changes (command, restart, limits…): one model, see containerSettings.ts. */
+  readonly settings: ContainerSettings;
 }
 
 export interface NetworkDefinition {
@@ -160,54 +138,6 @@ export interface ComposeProject {
   readonly volumes: readonly VolumeDefinition[];
   readonly secrets: readonly SecretDefinition[];
   readonly keys: readonly KeyReport[];
-}
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
-/** A scalar as text; the schema has already refused mappings where text is expected. */
-const str = (v: unknown): string => (v === null || v === undefined ? "" : typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : JSON.stringify(v));
-
-export function toBool(v: unknown): boolean | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v === "boolean") return v;
-  const s = str(v).toLowerCase();
-  if (["true", "yes", "1", "on"].includes(s)) return true;
-  if (["false", "no", "0", "off", ""].includes(s)) return false;
-  return undefined;
-}
-
-/** Compose `list_or_dict`: `["A=1", "B"]` or `{A: 1, B: null}`. Null values stay undefined. */
-function listOrDict(v: unknown, sep = "="): [string, string | undefined, number | string][] {
-  if (Array.isArray(v)) {
-    return v.map((item, i) => {
-      const s = str(item);
-      const at = s.indexOf(sep);
-      return at === -1 ? [s, undefined, i] : [s.slice(0, at), s.slice(at + 1), i];
-    });
-  }
-  if (isObj(v)) return Object.entries(v).map(([k, val]) => [k, val === null ? undefined : str(val), k]);
-  return [];
-}
-
-function stringMap(v: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, val] of listOrDict(v)) out[k] = val ?? "";
-  return out;
-}
-
-function stringList(v: unknown): string[] {
-  if (v === undefined || v === null) return [];
-  return Array.isArray(v) ? v.map(str) : [str(v)];
-}
-
-const SIZE_UNITS: Record<string, number> = { b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3 };
-
-/** Compose byte sizes (`512m`, `1g`, `1048576`) in MiB, rounded up. */
-export function sizeInMb(v: unknown): number | undefined {
-  if (v === undefined || v === null) return undefined;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(str(v));
-  if (!m || !(m[2].toLowerCase() in SIZE_UNITS)) return undefined;
-  return Math.ceil((Number(m[1]) * SIZE_UNITS[m[2].toLowerCase()]) / 1024 ** 2);
 }
 
 /**
@@ -380,13 +310,6 @@ export function buildComposeProject(folder: ServiceFolder, document: ComposeDocu
       }
     }
 
-    let restart: ServiceDefinition["restart"];
-    if (s.restart !== undefined) {
-      const m = /^(no|always|unless-stopped|on-failure)(?::(\d+))?$/.exec(str(s.restart));
-      if (!m) fail(at("restart"), `${scope}.restart must be no, always, unless-stopped or on-failure[:N], not '${str(s.restart)}'`);
-      else restart = { policy: m[1] as "no", maxRetries: m[2] === undefined ? undefined : Number(m[2]) };
-    }
-
     let healthcheck: ServiceDefinition["healthcheck"];
     if (isObj(s.healthcheck)) {
       const h = s.healthcheck;
@@ -402,13 +325,6 @@ export function buildComposeProject(folder: ServiceFolder, document: ComposeDocu
       else if (test.length > 0) {
         healthcheck = { test, intervalMs: durations.interval, timeoutMs: durations.timeout, startPeriodMs: durations.start_period, retries: h.retries === undefined ? undefined : Number(h.retries) };
       } else fail(at("healthcheck"), `${scope}.healthcheck: 'test' is required (e.g. ["CMD", "wget", "-qO-", "http://localhost/"])`);
-    }
-
-    let stopGracePeriodSeconds: number | undefined;
-    if (s.stop_grace_period !== undefined) {
-      const d = parseDuration(str(s.stop_grace_period));
-      if (d === undefined) fail(at("stop_grace_period"), `${scope}.stop_grace_period: '${str(s.stop_grace_period)}' is not a duration such as 10s or 1m30s`);
-      else stopGracePeriodSeconds = Math.ceil(d / 1000);
     }
 
     const dependsOn: ServiceDefinition["dependsOn"][number][] = [];
@@ -427,21 +343,9 @@ export function buildComposeProject(folder: ServiceFolder, document: ComposeDocu
       serviceSecrets.push({ source, target: target.startsWith("/") ? target : `/run/secrets/${target}`, path: at("secrets", i) });
     });
 
-    const logging = isObj(s.logging) ? { driver: s.logging.driver === undefined ? undefined : str(s.logging.driver), options: stringMap(s.logging.options) } : undefined;
-
-    const ulimits: { name: string; soft: number; hard: number }[] = [];
-    if (isObj(s.ulimits)) {
-      for (const [k, v] of Object.entries(s.ulimits)) {
-        ulimits.push(isObj(v) ? { name: k, soft: Number(v.soft), hard: Number(v.hard) } : { name: k, soft: Number(v), hard: Number(v) });
-      }
-    }
-
-    const extraHosts = listOrDict(s.extra_hosts, Array.isArray(s.extra_hosts) && s.extra_hosts.some((h) => str(h).includes("=")) ? "=" : ":").map(([host, ip]) => ({ host, ip: ip ?? "" }));
-
     const image = s.image === undefined ? undefined : str(s.image);
-    const command = s.command === undefined || s.command === null ? undefined : typeof s.command === "string" ? splitCommand(s.command) : stringList(s.command);
-    const entrypoint = s.entrypoint === undefined || s.entrypoint === null ? undefined : typeof s.entrypoint === "string" ? splitCommand(s.entrypoint) : stringList(s.entrypoint);
-    if (command === null || entrypoint === null) fail(at("command"), `${scope}: unbalanced quotes in command or entrypoint`);
+    const settings = readContainerSettings(s);
+    for (const p of settings.problems) fail(at(p.key), `${scope}.${p.message}`);
 
     services.push({
       name,
@@ -449,8 +353,6 @@ export function buildComposeProject(folder: ServiceFolder, document: ComposeDocu
       image,
       build,
       containerName: s.container_name === undefined ? undefined : str(s.container_name),
-      command: command ?? undefined,
-      entrypoint: entrypoint ?? undefined,
       environment,
       envFiles,
       labels: stringMap(s.labels),
@@ -458,33 +360,11 @@ export function buildComposeProject(folder: ServiceFolder, document: ComposeDocu
       mounts,
       networks: attachments,
       networkMode,
-      restart,
       healthcheck,
-      init: toBool(s.init),
-      user: s.user === undefined ? undefined : str(s.user),
-      workingDir: s.working_dir === undefined ? undefined : str(s.working_dir),
-      hostname: s.hostname === undefined ? undefined : str(s.hostname),
-      domainname: s.domainname === undefined ? undefined : str(s.domainname),
-      extraHosts,
-      capAdd: stringList(s.cap_add),
-      capDrop: stringList(s.cap_drop),
       tmpfs: stringList(s.tmpfs),
-      logging,
-      stopSignal: s.stop_signal === undefined ? undefined : str(s.stop_signal),
-      stopGracePeriodSeconds,
       dependsOn,
       secrets: serviceSecrets,
-      privileged: toBool(s.privileged),
-      readOnly: toBool(s.read_only),
-      shmSizeMb: sizeInMb(s.shm_size),
-      sysctls: stringMap(s.sysctls),
-      ulimits,
-      dns: stringList(s.dns),
-      memoryMb: sizeInMb(s.mem_limit),
-      securityOpt: stringList(s.security_opt),
-      groupAdd: stringList(s.group_add),
-      tty: toBool(s.tty),
-      stdinOpen: toBool(s.stdin_open),
+      settings: settings.settings,
     });
   }
 

@@ -273,7 +273,7 @@ describe("service settings", () => {
   it("container_name, restart and labels", () => {
     const s = service(web("container_name: my-web", "restart: on-failure:3", "labels:", "  - a=1", "  - b"));
     assert.equal(s.containerName, "my-web");
-    assert.deepEqual(s.restart, { policy: "on-failure", maxRetries: 3 });
+    assert.deepEqual([s.settings.restart, s.settings.maxRetryCount], ["on-failure", 3]);
     assert.deepEqual(s.labels, { a: "1", b: "" });
   });
   it("environment as a list or a mapping; a bare name has no value", () => {
@@ -310,12 +310,12 @@ describe("service settings", () => {
     assert.match(e[0].message, /healthcheck\.interval: '10 seconds' is not a duration/);
   });
   it("stop_grace_period is rounded up to seconds", () => {
-    assert.equal(service(web("stop_grace_period: 1m")).stopGracePeriodSeconds, 60);
-    assert.equal(service(web("stop_grace_period: 1500ms")).stopGracePeriodSeconds, 2);
+    assert.equal(service(web("stop_grace_period: 1m")).settings.stopTimeout, 60);
+    assert.equal(service(web("stop_grace_period: 1500ms")).settings.stopTimeout, 2);
   });
   it("command strings are split like a shell; lists are kept", () => {
-    assert.deepEqual(service(web(`command: run --name "a b" 'c d' e\\ f`)).command, ["run", "--name", "a b", "c d", "e f"]);
-    assert.deepEqual(service(web('command: ["sh", "-c", "echo $$HOME"]')).command, ["sh", "-c", "echo $HOME"]);
+    assert.deepEqual(service(web(`command: run --name "a b" 'c d' e\\ f`)).settings.command, ["run", "--name", "a b", "c d", "e f"]);
+    assert.deepEqual(service(web('command: ["sh", "-c", "echo $$HOME"]')).settings.command, ["sh", "-c", "echo $HOME"]);
   });
   it("unbalanced quotes in command are an error", () => {
     assert.match(errorsOf(web(`command: echo "oops`))[0].message, /unbalanced quotes/);
@@ -325,7 +325,7 @@ describe("service settings", () => {
   });
   it("sizes are in MiB", () => {
     const s = service(web("shm_size: 256m", "mem_limit: 1g"));
-    assert.deepEqual([s.shmSizeMb, s.memoryMb], [256, 1024]);
+    assert.deepEqual([s.settings.shmSizeMb, s.settings.memoryMb], [256, 1024]);
   });
 });
 

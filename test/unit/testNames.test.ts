@@ -68,16 +68,16 @@ describe("the test stack: no production name survives, in any field or spelling"
 
   it("rewrites every string field compose can set", () => {
     const c = web();
-    assert.equal(c.hostname, "web.test.picasoft.net");
-    assert.equal(c.domainname, "test.picasoft.net");
-    assert.deepEqual(c.hosts, [{ host: "upstream.test.picasoft.net", ip: "10.0.0.25" }]);
-    assert.deepEqual(c.command, ["serve", "--public-url=https://WEB.TEST.PICASOFT.NET/"]);
-    assert.deepEqual(c.entrypoint, ["/entry.sh", "--origin", "https%3A%2F%2Fweb%2Etest%2Epicasoft%2Enet"]);
+    assert.equal(c.settings.hostname, "web.test.picasoft.net");
+    assert.equal(c.settings.domainname, "test.picasoft.net");
+    assert.deepEqual(c.settings.hosts, [{ host: "upstream.test.picasoft.net", ip: "10.0.0.25" }]);
+    assert.deepEqual(c.settings.command, ["serve", "--public-url=https://WEB.TEST.PICASOFT.NET/"]);
+    assert.deepEqual(c.settings.entrypoint, ["/entry.sh", "--origin", "https%3A%2F%2Fweb%2Etest%2Epicasoft%2Enet"]);
     assert.deepEqual(c.healthcheck?.tests, ["CMD", "wget", "-q", "-O", "/dev/null", "https://web.test.picasoft.net/health"]);
     assert.equal(c.labels["traefik.http.routers.web.rule"], "Host(`web.test.picasoft.net`) || Host(`www.test.picasoft.net`)");
     assert.equal(c.labels["org.opencontainers.image.url"], "https://test.picasoft.net.");
     assert.equal(c.env.find((e) => e.name === "SITE_URL")?.value, "https://web.test.picasoft.net");
-    assert.deepEqual(c.logOpts, { tag: "web.test.picasoft.net" });
+    assert.deepEqual(c.settings.logOpts, { tag: "web.test.picasoft.net" });
   });
 
   it("keeps an escaped regex a valid regex, for the test domain (a Traefik redirectregex middleware)", () => {
@@ -106,7 +106,7 @@ describe("the test stack: no production name survives, in any field or spelling"
 
   it("prod rewrites nothing", () => {
     const prod = plan({ ...FILES, [COMPOSE]: EVERYWHERE.replace("    build: .\n", "    build: .\n") }, settings({}, "prod"));
-    assert.equal(prod.services[0].containers[0].hostname, "web.picasoft.net");
+    assert.equal(prod.services[0].containers[0].settings.hostname, "web.picasoft.net");
   });
 });
 
@@ -136,7 +136,7 @@ describe("the test stack: what cannot be rewritten is an error at its line", () 
     const keep = [{ name: "upstream.picasoft.net", reason: "the upstream relay has no test twin" }, { name: "gone.picasoft.net", reason: "an old relay" }];
     const kept = plan(FILES, settings({ keepProductionNames: keep }));
     assert.deepEqual(problems(kept), []);
-    assert.deepEqual(kept.services[0].containers[0].hosts, [{ host: "upstream.picasoft.net", ip: "10.0.0.25" }]);
+    assert.deepEqual(kept.services[0].containers[0].settings.hosts, [{ host: "upstream.picasoft.net", ip: "10.0.0.25" }]);
     assert.deepEqual(problems(kept, "warning"), ["Pulumi.test.yaml: warning: keepProductionNames: 'gone.picasoft.net' (an old relay) is in no input of the stack; remove it"]);
   });
 
