@@ -72,8 +72,8 @@ export function productionNamesLeft(c: Container, svc: ServiceDefinition, doc: C
   const left = (s: string): string[] => findProductionNames(s, names.rules, names.keep).map((m) => m.text);
   const hint = "add it to the test stack's keepProductionNames with a reason if it must stay";
   const checked = [
-    ...(Object.entries(FIELDS) as [keyof typeof FIELDS, TestTreatment][]).filter(([field]) => field !== "uploads").map(([field, test]) => ({ value: c[field] as unknown, key: COMPOSE_KEY[field] ?? field, test })),
-    ...SETTING_FIELDS.map(({ field, key, test }) => ({ value: c.settings[field] as unknown, key, test })),
+    ...(Object.entries(FIELDS) as [keyof typeof FIELDS, TestTreatment][]).filter(([field]) => field !== "uploads").map(([field, test]) => ({ value: c[field], key: COMPOSE_KEY[field] ?? field, test })),
+    ...SETTING_FIELDS.map(({ field, key, test }) => ({ value: c.settings[field], key, test })),
   ];
   for (const { value, key, test } of checked) {
     if (test === "skip") continue;
