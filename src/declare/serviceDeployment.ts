@@ -64,6 +64,9 @@ export class ServiceDeployment extends pulumi.ComponentResource {
           internal: n.internal,
           attachable: n.attachable,
           ipv6: n.ipv6,
+          ipamDriver: n.ipam?.driver,
+          ipamOptions: n.ipam?.options && { ...n.ipam.options },
+          ipamConfigs: n.ipam?.configs.map((c) => ({ ...c, auxAddress: c.auxAddress && { ...c.auxAddress } })),
           labels: labelList(n.labels),
         }, { parent: this });
         names.set(n.key, net.name);

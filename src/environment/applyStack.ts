@@ -73,6 +73,7 @@ export function planService(project: ComposeProject, ctx: StackContext): { plan?
     internal: n.internal,
     attachable: n.attachable,
     ipv6: n.ipv6,
+    ipam: n.ipam,
     labels: n.labels,
   }));
   const volumes = project.volumes.map((v) => ({

@@ -1,6 +1,6 @@
 import { Problem } from "../problems";
 import { StackKind } from "../settings";
-import { KeyReport } from "../validate/composeProject";
+import { KeyReport, NetworkIpam } from "../validate/composeProject";
 import { ContainerSettings } from "../validate/containerSettings";
 
 /**
@@ -45,6 +45,7 @@ export interface NetworkPlan {
   readonly internal?: boolean;
   readonly attachable?: boolean;
   readonly ipv6?: boolean;
+  readonly ipam?: NetworkIpam;
   readonly labels: Readonly<Record<string, string>>;
 }
 

@@ -1,14 +1,23 @@
 import { SETTING_KEYS } from "./containerSettings";
 
 /**
- * What the program does with each compose key. A key is mapped onto a Docker resource input,
- * ignored with a stated reason, or unsupported: an unsupported key stops the deployment, because
- * deploying something other than what `docker-compose up` would run is worse than not deploying.
+ * What the program does with each compose key: mapped onto a Docker resource input, ignored with a
+ * stated reason (check lists it), or refused with a stated reason (an error at the key's line: deploying
+ * something other than what `docker compose up` would run is worse than not deploying). A key absent
+ * from these tables is refused too; test/unit/composeKeys.test.ts fails when the compose-spec schema has
+ * a service key that is not classified here, and docs/compose-support.md is generated from the tables.
  */
-export type KeyTreatment = { readonly status: "mapped" } | { readonly status: "ignored"; readonly reason: string };
+export type KeyTreatment =
+  | { readonly status: "mapped" }
+  | { readonly status: "ignored"; readonly reason: string }
+  | { readonly status: "refused"; readonly reason: string };
 
 const mapped = { status: "mapped" } as const;
 const ignored = (reason: string): KeyTreatment => ({ status: "ignored", reason });
+const refused = (reason: string): KeyTreatment => ({ status: "refused", reason });
+const WINDOWS_ONLY = refused("Windows containers only");
+const CLASSIC_BUILDER = refused("a BuildKit feature; images are built with the classic builder, which needs no BuildKit image (none can be pulled here)");
+const NOT_IN_PROVIDER = (what: string): KeyTreatment => refused(`the docker provider cannot set ${what}`);
 
 export const TOP_LEVEL_KEYS: Record<string, KeyTreatment> = {
   version: ignored("obsolete in the compose specification"),
@@ -17,6 +26,9 @@ export const TOP_LEVEL_KEYS: Record<string, KeyTreatment> = {
   networks: mapped,
   volumes: mapped,
   secrets: mapped,
+  include: refused("the program reads one compose file per folder: copy the included services in"),
+  configs: refused("Swarm configs: mount the file from the service folder instead (volumes: ./file:/path)"),
+  models: refused("AI model services need Docker Model Runner"),
 };
 
 export const SERVICE_KEYS: Record<string, KeyTreatment> = {
@@ -39,7 +51,40 @@ export const SERVICE_KEYS: Record<string, KeyTreatment> = {
   secrets: mapped,
   expose: ignored("documentation only: containers sharing a network reach every port"),
   pull_policy: ignored("the program builds home-built images and pulls the others itself"),
-  deploy: ignored("Swarm placement; use mem_limit for a memory limit"),
+  deploy: ignored("Swarm placement and limits are not applied; for limits use mem_limit, cpus and mem_reservation, which are"),
+  pull_refresh_after: ignored("the program pulls images itself, by their pinned tag"),
+  develop: ignored("compose watch, a development tool: nothing to deploy"),
+  attach: ignored("log attachment of a foreground `docker compose up`: containers run detached"),
+  annotations: NOT_IN_PROVIDER("annotations"),
+  blkio_config: NOT_IN_PROVIDER("block-IO weights and limits"),
+  configs: refused("Swarm configs: mount the file from the service folder instead (volumes: ./file:/path), it is delivered the same way"),
+  cpu_count: WINDOWS_ONLY,
+  cpu_percent: WINDOWS_ONLY,
+  credential_spec: WINDOWS_ONLY,
+  isolation: WINDOWS_ONLY,
+  cpu_rt_period: NOT_IN_PROVIDER("real-time CPU scheduling"),
+  cpu_rt_runtime: NOT_IN_PROVIDER("real-time CPU scheduling"),
+  label_file: refused("labels from a file: write them under labels:"),
+  extends: refused("extends: inline the extended service; the program reads one compose file per folder"),
+  provider: refused("provider services run external tooling, not a container"),
+  external_links: refused("legacy links to containers outside the project: join a shared network instead"),
+  links: refused("legacy links: services of one compose file reach each other by name on their networks"),
+  gpus: NOT_IN_PROVIDER("GPU device requests in compose's form"),
+  ipc: refused("the docker provider reports a perpetual difference for the IPC mode (provider issue 1354)"),
+  mac_address: NOT_IN_PROVIDER("a MAC address outside a network attachment"),
+  mem_swappiness: NOT_IN_PROVIDER("memory swappiness"),
+  models: refused("AI model services need Docker Model Runner"),
+  oom_kill_disable: NOT_IN_PROVIDER("the OOM killer switch"),
+  oom_score_adj: NOT_IN_PROVIDER("the OOM score"),
+  pids_limit: NOT_IN_PROVIDER("a PID limit"),
+  platform: refused("images are built and pulled for the engine's own platform"),
+  post_start: refused("lifecycle hooks: run them from the entrypoint"),
+  pre_stop: refused("lifecycle hooks: run them from the entrypoint"),
+  profiles: refused("profiles select services at `up` time: every service of a folder is deployed; choose folders with the stack's `services` setting"),
+  scale: refused("one container per service: container names are fixed"),
+  use_api_socket: refused("gives the container the engine's socket and credentials: mount the socket explicitly if it must"),
+  uts: NOT_IN_PROVIDER("the UTS namespace"),
+  volumes_from: refused("mount the named volumes themselves"),
 };
 
 export const NETWORK_KEYS: Record<string, KeyTreatment> = {
@@ -51,6 +96,8 @@ export const NETWORK_KEYS: Record<string, KeyTreatment> = {
   attachable: mapped,
   labels: mapped,
   enable_ipv6: mapped,
+  ipam: mapped,
+  enable_ipv4: NOT_IN_PROVIDER("an IPv6-only network"),
 };
 
 export const VOLUME_KEYS: Record<string, KeyTreatment> = {
@@ -65,6 +112,11 @@ export const SECRET_KEYS: Record<string, KeyTreatment> = {
   file: mapped,
   environment: mapped,
   name: ignored("secrets are delivered as files under /run/secrets/<key>; the name is only for Swarm"),
+  external: refused("Swarm secrets: give a file such as ./secrets/<key>.secret"),
+  labels: refused("Swarm secrets: give a file such as ./secrets/<key>.secret"),
+  driver: refused("Swarm secrets: give a file such as ./secrets/<key>.secret"),
+  driver_opts: refused("Swarm secrets: give a file such as ./secrets/<key>.secret"),
+  template_driver: refused("Swarm secrets: give a file such as ./secrets/<key>.secret"),
 };
 
 export const BUILD_KEYS: Record<string, KeyTreatment> = {
@@ -73,4 +125,21 @@ export const BUILD_KEYS: Record<string, KeyTreatment> = {
   args: mapped,
   target: mapped,
   labels: ignored("image labels come from the Dockerfile's LABEL lines"),
+  dockerfile_inline: refused("write the Dockerfile in the folder: its content is part of what is hashed and reviewed"),
+  entitlements: CLASSIC_BUILDER,
+  ssh: CLASSIC_BUILDER,
+  cache_from: CLASSIC_BUILDER,
+  cache_to: CLASSIC_BUILDER,
+  additional_contexts: CLASSIC_BUILDER,
+  secrets: CLASSIC_BUILDER,
+  platforms: CLASSIC_BUILDER,
+  no_cache: refused("builds are cached by the hash of their inputs; change an input to rebuild"),
+  pull: refused("base images come from the engine's images (none can be pulled on an offline builder)"),
+  network: refused("builds use the engine's default network"),
+  shm_size: refused("the build's shared memory is the engine's default"),
+  extra_hosts: refused("builds resolve names as the engine does"),
+  isolation: WINDOWS_ONLY,
+  privileged: CLASSIC_BUILDER,
+  tags: refused("the image has one name: the service's image:"),
+  ulimits: refused("builds use the engine's default limits"),
 };

@@ -93,6 +93,13 @@ export interface ServiceDefinition extends Located {
   readonly settings: ContainerSettings;
 }
 
+/** A network's IP address management: compose's `ipam`, as the docker provider takes it. */
+export interface NetworkIpam {
+  readonly driver?: string;
+  readonly options?: Readonly<Record<string, string>>;
+  readonly configs: readonly { readonly subnet?: string; readonly ipRange?: string; readonly gateway?: string; readonly auxAddress?: Readonly<Record<string, string>> }[];
+}
+
 export interface NetworkDefinition {
   readonly key: string;
   /** Docker name: `name:` or `<project>_<key>` as compose does. */
@@ -103,6 +110,7 @@ export interface NetworkDefinition {
   readonly internal?: boolean;
   readonly attachable?: boolean;
   readonly ipv6?: boolean;
+  readonly ipam?: NetworkIpam;
   readonly labels: Readonly<Record<string, string>>;
 }
 
@@ -159,7 +167,10 @@ export function buildComposeProject(folder: ServiceFolder, document: ComposeDocu
       const t = table[key];
       if (t?.status === "mapped") report.mapped.push(key);
       else if (t?.status === "ignored") report.ignored.push({ key, reason: t.reason });
-      else {
+      else if (t?.status === "refused") {
+        report.unsupported.push(key);
+        problems.push(error(file, `${scope}: the key '${key}' is not supported: ${t.reason}`, document.locateKey(path, key)));
+      } else {
         report.unsupported.push(key);
         problems.push(error(file, `${scope}: the key '${key}' is not supported by this program; remove it or map it in src/validate/composeKeys.ts (deploying without it would run something else than docker-compose does)`, document.locateKey(path, key)));
       }
@@ -187,6 +198,7 @@ export function buildComposeProject(folder: ServiceFolder, document: ComposeDocu
       internal: toBool(n.internal),
       attachable: toBool(n.attachable),
       ipv6: toBool(n.enable_ipv6),
+      ipam: isObj(n.ipam) ? readIpam(n.ipam) : undefined,
       labels: stringMap(n.labels),
     });
   }
@@ -382,6 +394,16 @@ export function buildComposeProject(folder: ServiceFolder, document: ComposeDocu
   // The project is returned even with errors (what was invalid is left out of it), so that the next
   // stage can report its own problems too: the user sees every problem of the folder at once.
   return { project: { folder, document, projectName, services, networks, volumes, secrets, keys }, problems };
+}
+
+function readIpam(ipam: Obj): NetworkIpam {
+  const configs = (Array.isArray(ipam.config) ? ipam.config : []).filter(isObj).map((c) => ({
+    subnet: c.subnet === undefined ? undefined : str(c.subnet),
+    ipRange: c.ip_range === undefined ? undefined : str(c.ip_range),
+    gateway: c.gateway === undefined ? undefined : str(c.gateway),
+    auxAddress: isObj(c.aux_addresses) ? stringMap(c.aux_addresses) : undefined,
+  }));
+  return { driver: ipam.driver === undefined ? undefined : str(ipam.driver), options: isObj(ipam.options) ? stringMap(ipam.options) : undefined, configs };
 }
 
 /** Compose port forms: `80`, `8080:80`, `127.0.0.1:8080:80/udp`, ranges, and the long syntax. */

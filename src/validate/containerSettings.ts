@@ -39,6 +39,24 @@ export interface ContainerSettings {
   readonly stdinOpen?: boolean;
   readonly restart: string;
   readonly maxRetryCount?: number;
+  readonly cpus?: string;
+  readonly cpuShares?: number;
+  readonly cpuPeriod?: number;
+  readonly cpuQuota?: number;
+  readonly cpuSet?: string;
+  readonly memoryReservationMb?: number;
+  /** Memory plus swap, in MiB; -1 for unlimited swap. */
+  readonly memorySwapMb?: number;
+  readonly runtime?: string;
+  readonly devices?: readonly { readonly hostPath: string; readonly containerPath?: string; readonly permissions?: string }[];
+  readonly deviceCgroupRules?: readonly string[];
+  readonly dnsOpts?: readonly string[];
+  readonly dnsSearches?: readonly string[];
+  readonly pidMode?: string;
+  readonly usernsMode?: string;
+  readonly cgroupParent?: string;
+  readonly cgroupnsMode?: string;
+  readonly storageOpts?: Readonly<Record<string, string>>;
 }
 
 /** On the test stack: strings rewritten to test names, only searched for production names, or neither. */
@@ -57,6 +75,10 @@ export interface SettingKey {
 const nonEmpty = <T>(list: readonly T[]): T[] | undefined => (list.length === 0 ? undefined : [...list]);
 const nonEmptyMap = (m: Readonly<Record<string, string>>): Record<string, string> | undefined => (Object.keys(m).length === 0 ? undefined : { ...m });
 const optionalText = (v: unknown): string | undefined => (v === undefined ? undefined : str(v));
+// Fields added after the first deployments are undefined when their key is absent, so that the
+// inputs hash (and so the containers) of services that do not use them stays the same.
+const optionalList = (v: unknown): readonly string[] | undefined => (v === undefined ? undefined : stringList(v));
+const optionalNumber = (v: unknown): number | undefined => (v === undefined ? undefined : Number(v));
 const words = (v: unknown): readonly string[] | undefined | null => (v === undefined || v === null ? undefined : typeof v === "string" ? splitCommand(v) : stringList(v));
 
 export const SETTING_KEYS: Readonly<Record<string, SettingKey>> = {
@@ -135,6 +157,40 @@ export const SETTING_KEYS: Readonly<Record<string, SettingKey>> = {
     render: (s) => ({ restart: s.restart, maxRetryCount: s.maxRetryCount }),
     test: "skip",
   },
+  cpus: { fields: ["cpus"], read: (v) => ({ cpus: optionalText(v) }), render: (s) => ({ cpus: s.cpus }), test: "skip" },
+  cpu_shares: { fields: ["cpuShares"], read: (v) => ({ cpuShares: optionalNumber(v) }), render: (s) => ({ cpuShares: s.cpuShares }), test: "skip" },
+  cpu_period: { fields: ["cpuPeriod"], read: (v) => ({ cpuPeriod: optionalNumber(v) }), render: (s) => ({ cpuPeriod: s.cpuPeriod }), test: "skip" },
+  cpu_quota: { fields: ["cpuQuota"], read: (v) => ({ cpuQuota: optionalNumber(v) }), render: (s) => ({ cpuQuota: s.cpuQuota }), test: "skip" },
+  cpuset: { fields: ["cpuSet"], read: (v) => ({ cpuSet: optionalText(v) }), render: (s) => ({ cpuSet: s.cpuSet }), test: "skip" },
+  mem_reservation: { fields: ["memoryReservationMb"], read: (v) => ({ memoryReservationMb: sizeInMb(v) }), render: (s) => ({ memoryReservation: s.memoryReservationMb }), test: "skip" },
+  memswap_limit: {
+    fields: ["memorySwapMb"],
+    read: (v) => ({ memorySwapMb: v === undefined ? undefined : str(v) === "-1" ? -1 : sizeInMb(v) }),
+    render: (s) => ({ memorySwap: s.memorySwapMb }),
+    test: "skip",
+  },
+  runtime: { fields: ["runtime"], read: (v) => ({ runtime: optionalText(v) }), render: (s) => ({ runtime: s.runtime }), test: "skip" },
+  devices: {
+    fields: ["devices"],
+    // `/dev/x`, `/dev/x:/dev/y[:rwm]`, or {source, target, permissions}.
+    read: (v) => ({
+      devices: v === undefined ? undefined : (Array.isArray(v) ? v : []).map((d) => {
+        if (isObj(d)) return { hostPath: str(d.source), containerPath: optionalText(d.target), permissions: optionalText(d.permissions) };
+        const [hostPath, containerPath, permissions] = str(d).split(":");
+        return { hostPath, containerPath: containerPath ?? hostPath, permissions };
+      }),
+    }),
+    render: (s) => ({ devices: s.devices?.map((d) => ({ ...d })) }),
+    test: "scan",
+  },
+  device_cgroup_rules: { fields: ["deviceCgroupRules"], read: (v) => ({ deviceCgroupRules: optionalList(v) }), render: (s) => ({ deviceCgroupRules: s.deviceCgroupRules && [...s.deviceCgroupRules] }), test: "skip" },
+  dns_opt: { fields: ["dnsOpts"], read: (v) => ({ dnsOpts: optionalList(v) }), render: (s) => ({ dnsOpts: s.dnsOpts && [...s.dnsOpts] }), test: "rewrite" },
+  dns_search: { fields: ["dnsSearches"], read: (v) => ({ dnsSearches: optionalList(v) }), render: (s) => ({ dnsSearches: s.dnsSearches && [...s.dnsSearches] }), test: "rewrite" },
+  pid: { fields: ["pidMode"], read: (v) => ({ pidMode: optionalText(v) }), render: (s) => ({ pidMode: s.pidMode }), test: "skip" },
+  userns_mode: { fields: ["usernsMode"], read: (v) => ({ usernsMode: optionalText(v) }), render: (s) => ({ usernsMode: s.usernsMode }), test: "skip" },
+  cgroup_parent: { fields: ["cgroupParent"], read: (v) => ({ cgroupParent: optionalText(v) }), render: (s) => ({ cgroupParent: s.cgroupParent }), test: "skip" },
+  cgroup: { fields: ["cgroupnsMode"], read: (v) => ({ cgroupnsMode: optionalText(v) }), render: (s) => ({ cgroupnsMode: s.cgroupnsMode }), test: "skip" },
+  storage_opt: { fields: ["storageOpts"], read: (v) => ({ storageOpts: v === undefined ? undefined : stringMap(v) }), render: (s) => ({ storageOpts: s.storageOpts && { ...s.storageOpts } }), test: "skip" },
 };
 
 /** Every setting of a compose service, with the problems of those Docker would refuse (by compose key). */

@@ -15,10 +15,15 @@ export interface SchemaProblem {
 
 let compiled: ValidateFunction | undefined;
 
+/** The compose-spec schema, as shipped (the key tables are checked against it). */
+export function composeSchema(): Record<string, unknown> {
+  const schemaFile = path.join(path.dirname(require.resolve("dclint/package.json")), "schemas", "compose.schema.json");
+  return JSON.parse(fs.readFileSync(schemaFile, "utf8")) as Record<string, unknown>;
+}
+
 function validator(): ValidateFunction {
   if (compiled) return compiled;
-  const schemaFile = path.join(path.dirname(require.resolve("dclint/package.json")), "schemas", "compose.schema.json");
-  const schema = JSON.parse(fs.readFileSync(schemaFile, "utf8")) as Record<string, unknown>;
+  const schema = composeSchema();
   schema.$schema = "http://json-schema.org/draft-07/schema#";
   const ajv = new Ajv({ allErrors: true, allowUnionTypes: true, strict: false });
   compiled = ajv.compile(schema);
