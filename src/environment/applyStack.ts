@@ -1,15 +1,14 @@
 import { createHash } from "node:crypto";
-import { error, Problem, warning } from "../problems";
-import { FileView, joinPath, listFilesBelow, readText } from "../read/files";
+import { error, Problem } from "../problems";
+import { dockerfileInContext, readBuildContext } from "../read/buildContext";
+import { FileView, joinPath } from "../read/files";
 import { StackSettings } from "../settings";
 import { ComposeProject, ServiceDefinition } from "../validate/composeProject";
-import { goDuration } from "../validate/durations";
-import { envFileProblems, parseEnvFile } from "../validate/envFile";
 import { Lookup } from "../validate/interpolate";
-import { dockerfileInContext, readBuildContext } from "../read/buildContext";
-import { BuiltImagePlan, ContainerPlan, EnvVar, ServicePlan, Upload, ContainerMount, HealthcheckPlan } from "./plan";
+import { planEnvironment, planFiles, planHealth } from "./containerInputs";
+import { BuiltImagePlan, ContainerPlan, NetworkPlan, ServicePlan, VolumePlan } from "./plan";
+import { SecretSource } from "./secrets";
 import { productionNamesLeft, rewriteContainer, TestNames } from "./testNames";
-import { isSecretEnvFile, resolveSecretEnvFile, resolveSecretFile, SecretSource } from "./secrets";
 
 /** Labels every container carries, so `docker ps` tells where a container comes from. */
 export const LABELS = {
@@ -42,190 +41,28 @@ export function unpinnedReason(image: string): string | undefined {
   return undefined;
 }
 
-/** The registry host of an image reference (`docker.io` for Docker Hub names). */
-export function registryOf(image: string): string {
-  const first = image.split("/")[0];
-  return image.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost") ? first : "docker.io";
-}
-
 /**
  * Stage "apply the stack's environment": a validated compose project → the service's plan on this
- * stack. Test: rewrites on Traefik labels, environment values and mounted config files (never on
- * images), example secrets. Prod: real secrets, images pushed, data volumes protected.
+ * stack. Test: production names rewritten everywhere a container reads them (never in image names),
+ * example secrets. Prod: real secrets, images pushed, data volumes protected.
  */
 export function planService(project: ComposeProject, ctx: StackContext): { plan?: ServicePlan; problems: Problem[] } {
-  const { settings, view } = ctx;
-  const { folder, document: doc } = project;
+  const { settings } = ctx;
+  const { folder } = project;
   const problems: Problem[] = [];
-  const isTest = settings.kind === "test";
-  const protectedNames = [settings.registry.server];
-  // Image references keep pointing at production images: the registry's host is never rewritten.
-  const testNames: TestNames = { rules: settings.rewrites, keep: [...protectedNames, ...settings.keepProductionNames.map((k) => k.name)] };
-  const rewrites = new Map<string, number>();
-  const secretSource: SecretSource = { kind: settings.kind, view, folder: folder.name, configured: settings.secrets, environment: ctx.environment };
-
-  const networks = project.networks.map((n) => ({
-    key: n.key,
-    name: n.name,
-    managed: !n.external,
-    driver: n.driver,
-    driverOpts: n.driverOpts,
-    internal: n.internal,
-    attachable: n.attachable,
-    ipv6: n.ipv6,
-    ipam: n.ipam,
-    labels: n.labels,
-  }));
-  const volumes = project.volumes.map((v) => ({
-    key: v.key,
-    name: v.name,
-    // The test procedure starts from empty volumes, external ones included: on test they belong to the stack.
-    managed: isTest || !v.external,
-    protect: !isTest,
-    driver: v.driver,
-    driverOpts: v.driverOpts,
-    labels: v.labels,
-  }));
-
+  const networks = planNetworks(project);
+  const volumes = planVolumes(project, settings.kind === "test");
   const builtImages: BuiltImagePlan[] = [];
   const remoteImages = new Set<string>();
   const containers: ContainerPlan[] = [];
-  const byService = new Map(project.services.map((s) => [s.name, s]));
-
+  const rewrites = new Map<string, number>();
   for (const svc of project.services) {
-    const image = svc.image ?? "";
-    const unpinned = unpinnedReason(image);
-    if (svc.image !== undefined && unpinned) {
-      problems.push(error(doc.file, `services.${svc.name}.image '${image}' ${unpinned}; pin a precise version so that every commit can be deployed again`, doc.locate([...svc.path, "image"])));
-    }
-    let buildHash: string | undefined;
-    if (svc.build) {
-      const built = planBuiltImage(svc, image, ctx);
-      problems.push(...built.problems.map((message) => error(doc.file, message, doc.locate([...svc.path, "build"]))));
-      if (built.plan) builtImages.push(built.plan);
-      buildHash = built.plan?.buildHash;
-    } else if (svc.image !== undefined) {
-      remoteImages.add(image);
-    }
-
-    // Environment: env_files first, then `environment:` (compose's precedence), sorted for stable diffs.
-    const env = new Map<string, EnvVar>();
-    for (const ref of svc.envFiles) {
-      const refAt = doc.locate(ref.path);
-      if (isSecretEnvFile(ref.file)) {
-        const r = resolveSecretEnvFile(secretSource, ref.file, doc, refAt);
-        problems.push(...r.problems);
-        for (const e of r.entries) env.set(e.name, { name: e.name, value: e.value, secret: true });
-        continue;
-      }
-      const text = readText(view, ref.file);
-      if (text === undefined) {
-        if (ref.required) problems.push(error(doc.file, `env_file ${ref.file} does not exist; create it or mark it 'required: false'`, refAt));
-        continue;
-      }
-      const parsed = parseEnvFile(text, ctx.environment);
-      problems.push(...envFileProblems(ref.file, parsed.problems));
-      for (const e of parsed.entries) env.set(e.name, { name: e.name, value: e.value, secret: false });
-    }
-    for (const e of svc.environment) {
-      const value = e.value ?? ctx.environment(e.name);
-      if (value === undefined) continue;
-      env.set(e.name, { name: e.name, value, secret: false });
-    }
-
-
-    const uploads: Upload[] = [];
-    const mounts: ContainerMount[] = [];
-    const tmpfs: Record<string, string> = {};
-    for (const m of svc.mounts) {
-      const mAt = doc.locate(m.path);
-      if (m.type === "tmpfs") {
-        tmpfs[m.target] = "";
-      } else if (m.type === "volume") {
-        if (m.source === undefined) {
-          problems.push(warning(doc.file, `services.${svc.name}: anonymous volume at ${m.target} loses its data whenever the container is replaced; declare a named volume for data`, mAt));
-          mounts.push({ target: m.target, readOnly: m.readOnly, anonymous: true });
-        } else {
-          const v = volumes.find((x) => x.key === m.source)!;
-          mounts.push({ target: m.target, readOnly: m.readOnly, volume: { key: v.key, name: v.name } });
-        }
-      } else if (!m.inFolder) {
-        mounts.push({ target: m.target, readOnly: m.readOnly, hostPath: m.source });
-      } else {
-        // Files of the service folder are delivered into the container (rewritten on test), so the
-        // Docker host needs no checkout and a content change replaces the container.
-        const kind = view.kind(m.source);
-        if (kind === undefined) {
-          problems.push(error(doc.file, `services.${svc.name}: bind mount source ${m.source} does not exist; commit the file, or use a named volume for data`, mAt));
-          continue;
-        }
-        const files = kind === "dir" ? listFilesBelow(view, m.source) : [m.source];
-        for (const f of files) {
-          const target = kind === "dir" ? `${m.target.replace(/\/$/, "")}/${f.slice(m.source.length + 1)}` : m.target;
-          uploads.push(fileUpload(view, f, target));
-        }
-      }
-    }
-    for (const s of svc.secrets) {
-      const def = project.secrets.find((d) => d.key === s.source);
-      if (!def) continue;
-      const r = resolveSecretFile(secretSource, def.key, def.source, doc, doc.locate(s.path));
-      problems.push(...r.problems);
-      if (r.content !== undefined) uploads.push({ target: s.target, content: r.content, secret: true, executable: false, origin: `secret ${def.key}` });
-    }
-
-    const healthcheck = svc.healthcheck === undefined ? undefined : svc.healthcheck === "disabled" ? ({ tests: ["NONE"], interval: "0s", timeout: "0s", startPeriod: "0s", retries: 0 } satisfies HealthcheckPlan) : {
-      tests: svc.healthcheck.test,
-      interval: goDuration(svc.healthcheck.intervalMs ?? 0),
-      timeout: goDuration(svc.healthcheck.timeoutMs ?? 0),
-      startPeriod: goDuration(svc.healthcheck.startPeriodMs ?? 0),
-      retries: svc.healthcheck.retries ?? 0,
-    };
-    const waitSeconds = svc.healthcheck !== undefined && svc.healthcheck !== "disabled" ? healthWaitSeconds(svc) : undefined;
-
-    for (const d of svc.dependsOn) {
-      const dep = byService.get(d.service);
-      if (d.condition === "service_healthy" && dep && (dep.healthcheck === undefined || dep.healthcheck === "disabled")) {
-        problems.push(error(doc.file, `services.${svc.name}.depends_on.${d.service}: condition service_healthy needs a healthcheck on ${d.service}`, doc.locate([...svc.path, "depends_on"])));
-      }
-    }
-
-    const networksOf = svc.networks.map((a) => {
-      const n = networks.find((x) => x.key === a.network)!;
-      return { key: n.key, name: n.name, managed: n.managed, aliases: a.aliases, ipv4Address: a.ipv4Address };
-    });
-
-    const planned = {
-      service: svc.name,
-      labels: svc.labels,
-      name: svc.containerName ?? `${project.projectName}-${svc.name}`,
-      image: svc.build ? { built: svc.name, buildHash: buildHash ?? "" } : { remote: image },
-      env: [...env.values()].sort((a, b) => a.name.localeCompare(b.name)),
-      ports: svc.ports.map((p) => ({ internal: p.target, external: p.published, ip: p.hostIp ?? "0.0.0.0", protocol: p.protocol })),
-      mounts,
-      tmpfs,
-      uploads: uploads.sort((a, b) => a.target.localeCompare(b.target)),
-      networks: networksOf,
-      networkMode: svc.networkMode,
-      healthcheck,
-      waitSeconds,
-      dependsOn: svc.dependsOn,
-      removeAnonymousVolumes: isTest,
-      settings: svc.settings,
-    };
-    // Test: every production name rewritten; what cannot be is an error at its line.
-    let base: Omit<ContainerPlan, "inputsHash"> = planned;
-    if (isTest) {
-      const rewritten = rewriteContainer(planned, testNames);
-      base = rewritten.container;
-      for (const [what, n] of rewritten.counts) rewrites.set(what, (rewrites.get(what) ?? 0) + n);
-      problems.push(...productionNamesLeft(base, svc, doc, builtImages.find((b) => b.service === svc.name), testNames));
-    }
-    const labels = { ...base.labels, [LABELS.stack]: settings.stack, [LABELS.folder]: folder.name, [LABELS.service]: svc.name };
-    const inputsHash = hashInputs({ ...base, labels });
-    containers.push({ ...base, labels: { ...labels, [LABELS.inputs]: inputsHash }, inputsHash });
+    const image = planImage(svc, project, ctx, problems);
+    if (image.built) builtImages.push(image.built);
+    else if (svc.image !== undefined) remoteImages.add(svc.image);
+    const planned = planContainer(svc, project, ctx, { networks, volumes, image: image.ref }, problems);
+    containers.push(finishContainer(planned, svc, project, ctx, image.built, rewrites, problems));
   }
-
   if (problems.some((p) => p.severity === "error")) return { problems };
   return {
     plan: {
@@ -243,6 +80,93 @@ export function planService(project: ComposeProject, ctx: StackContext): { plan?
     },
     problems,
   };
+}
+
+function planNetworks(project: ComposeProject): NetworkPlan[] {
+  return project.networks.map((n) => ({
+    key: n.key,
+    name: n.name,
+    managed: !n.external,
+    driver: n.driver,
+    driverOpts: n.driverOpts,
+    internal: n.internal,
+    attachable: n.attachable,
+    ipv6: n.ipv6,
+    ipam: n.ipam,
+    labels: n.labels,
+  }));
+}
+
+function planVolumes(project: ComposeProject, isTest: boolean): VolumePlan[] {
+  return project.volumes.map((v) => ({
+    key: v.key,
+    name: v.name,
+    // The test procedure starts from empty volumes, external ones included: on test they belong to the stack.
+    managed: isTest || !v.external,
+    protect: !isTest,
+    driver: v.driver,
+    driverOpts: v.driverOpts,
+    labels: v.labels,
+  }));
+}
+
+/** The image a service runs: pinned, and for a home-built one, what it is built from. */
+function planImage(svc: ServiceDefinition, project: ComposeProject, ctx: StackContext, problems: Problem[]): { ref: ContainerPlan["image"]; built?: BuiltImagePlan } {
+  const doc = project.document;
+  const image = svc.image ?? "";
+  const unpinned = unpinnedReason(image);
+  if (svc.image !== undefined && unpinned) {
+    problems.push(error(doc.file, `services.${svc.name}.image '${image}' ${unpinned}; pin a precise version so that every commit can be deployed again`, doc.locate([...svc.path, "image"])));
+  }
+  if (!svc.build) return { ref: { remote: image } };
+  const built = planBuiltImage(svc, image, ctx);
+  problems.push(...built.problems.map((message) => error(doc.file, message, doc.locate([...svc.path, "build"]))));
+  return { ref: { built: svc.name, buildHash: built.plan?.buildHash ?? "" }, built: built.plan };
+}
+
+/** The container as compose describes it, with this stack's secrets; before test rewrites and hashing. */
+function planContainer(svc: ServiceDefinition, project: ComposeProject, ctx: StackContext, planned: { networks: NetworkPlan[]; volumes: VolumePlan[]; image: ContainerPlan["image"] }, problems: Problem[]): Omit<ContainerPlan, "inputsHash"> {
+  const secrets: SecretSource = { kind: ctx.settings.kind, view: ctx.view, folder: project.folder.name, configured: ctx.settings.secrets, environment: ctx.environment };
+  const files = planFiles(svc, project, ctx.view, secrets, planned.volumes, problems);
+  const health = planHealth(svc, project, problems);
+  return {
+    service: svc.name,
+    labels: svc.labels,
+    name: svc.containerName ?? `${project.projectName}-${svc.name}`,
+    image: planned.image,
+    env: planEnvironment(svc, project.document, ctx, secrets, problems),
+    ports: svc.ports.map((p) => ({ internal: p.target, external: p.published, ip: p.hostIp ?? "0.0.0.0", protocol: p.protocol })),
+    ...files,
+    networks: svc.networks.map((a) => {
+      const n = planned.networks.find((x) => x.key === a.network)!;
+      return { key: n.key, name: n.name, managed: n.managed, aliases: a.aliases, ipv4Address: a.ipv4Address };
+    }),
+    networkMode: svc.networkMode,
+    ...health,
+    dependsOn: svc.dependsOn,
+    removeAnonymousVolumes: ctx.settings.kind === "test",
+    settings: svc.settings,
+  };
+}
+
+/**
+ * On the test stack every production name rewritten (what cannot be is an error at its line); then
+ * the identity labels and the hash of the container's inputs.
+ */
+function finishContainer(planned: Omit<ContainerPlan, "inputsHash">, svc: ServiceDefinition, project: ComposeProject, ctx: StackContext, built: BuiltImagePlan | undefined, rewrites: Map<string, number>, problems: Problem[]): ContainerPlan {
+  const { settings } = ctx;
+  let base = planned;
+  if (settings.kind === "test") {
+    // Image references keep pointing at production images: the registry's host is never rewritten.
+    const testNames: TestNames = { rules: settings.rewrites, keep: [settings.registry.server, ...settings.keepProductionNames.map((k) => k.name)] };
+    const rewritten = rewriteContainer(planned, testNames);
+    base = rewritten.container;
+    for (const [what, n] of rewritten.counts) rewrites.set(what, (rewrites.get(what) ?? 0) + n);
+    problems.push(...productionNamesLeft(base, svc, project.document, built, testNames));
+  }
+  const labels = { ...base.labels, [LABELS.stack]: settings.stack, [LABELS.folder]: project.folder.name, [LABELS.service]: svc.name };
+  const inputsHash = hashInputs({ ...base, labels });
+  return { ...base, labels: { ...labels, [LABELS.inputs]: inputsHash }, inputsHash };
 }
 
 /**
@@ -276,23 +200,6 @@ function planBuiltImage(svc: ServiceDefinition, imageName: string, ctx: StackCon
     },
     problems: [],
   };
-}
-
-function fileUpload(view: FileView, file: string, target: string): Upload {
-  const bytes = view.readBytes(file) ?? Buffer.alloc(0);
-  const executable = view.isExecutable?.(file) ?? false;
-  if (bytes.includes(0)) return { target, contentBase64: bytes.toString("base64"), secret: false, executable, origin: file };
-  return { target, content: bytes.toString("utf8"), secret: false, executable, origin: file };
-}
-
-/** How long `up` waits for `healthy`: what Docker itself allows before calling it unhealthy, plus a margin. */
-function healthWaitSeconds(svc: ServiceDefinition): number {
-  const h = svc.healthcheck as Exclude<ServiceDefinition["healthcheck"], "disabled" | undefined>;
-  const interval = h.intervalMs || 30_000;
-  const timeout = h.timeoutMs || 30_000;
-  const retries = h.retries ?? 3;
-  const total = (h.startPeriodMs ?? 0) + (interval + timeout) * (retries + 1);
-  return Math.max(60, Math.ceil(total / 1000) + 30);
 }
 
 /**
