@@ -1,21 +1,13 @@
-import { error, Problem, warning } from "../problems";
-import { joinPath } from "../read/files";
+import { Problem, warning } from "../problems";
 import { ServiceFolder } from "../read/serviceFolders";
 import { ComposeDocument, ComposePath } from "./composeDocument";
-import {
-  BUILD_KEYS,
-  KeyTreatment,
-  NETWORK_KEYS,
-  SECRET_KEYS,
-  SERVICE_KEYS,
-  TOP_LEVEL_KEYS,
-  VOLUME_KEYS,
-} from "./composeKeys";
-import { parseDuration } from "./durations";
-import { ContainerSettings, readContainerSettings } from "./containerSettings";
-import { isObj, listOrDict, Obj, str, stringList, stringMap, toBool } from "./values";
+import { NETWORK_KEYS, SECRET_KEYS, TOP_LEVEL_KEYS, VOLUME_KEYS } from "./composeKeys";
+import { ComposeReader } from "./composeReader";
+import { Declared, readService } from "./composeService";
 import { constraintProblems } from "./constraints";
+import { ContainerSettings } from "./containerSettings";
 import { dependencyCycleProblems } from "./dependsOn";
+import { isObj, Obj, str, stringMap, toBool } from "./values";
 
 /** Where a value came from in the compose file, for later stages' messages. */
 export interface Located {
@@ -153,46 +145,54 @@ export interface ComposeProject {
  * compose key accounted for. Paths are made repository-relative; nothing is read from disk here.
  */
 export function buildComposeProject(folder: ServiceFolder, document: ComposeDocument): { project: ComposeProject; problems: Problem[] } {
-  const problems: Problem[] = [];
-  const file = document.file;
+  const r = new ComposeReader(folder, document);
   const data = document.data;
-  const fail = (path: ComposePath, message: string): void => {
-    problems.push(error(file, message, document.locate(path)));
-  };
-  const keys: KeyReport[] = [];
-  const account = (scope: string, path: ComposePath, obj: Obj, table: Record<string, KeyTreatment>): void => {
-    const report = { scope, mapped: [] as string[], ignored: [] as { key: string; reason: string }[], unsupported: [] as string[] };
-    for (const key of Object.keys(obj)) {
-      if (key.startsWith("x-")) continue;
-      const t = table[key];
-      if (t?.status === "mapped") report.mapped.push(key);
-      else if (t?.status === "ignored") report.ignored.push({ key, reason: t.reason });
-      else if (t?.status === "refused") {
-        report.unsupported.push(key);
-        problems.push(error(file, `${scope}: the key '${key}' is not supported: ${t.reason}`, document.locateKey(path, key)));
-      } else {
-        report.unsupported.push(key);
-        problems.push(error(file, `${scope}: the key '${key}' is not supported by this program; remove it or map it in src/validate/composeKeys.ts (deploying without it would run something else than docker-compose does)`, document.locateKey(path, key)));
-      }
-    }
-    keys.push(report);
-  };
-
-  account("(top level)", [], data, TOP_LEVEL_KEYS);
+  r.account("(top level)", [], data, TOP_LEVEL_KEYS);
   const projectName = typeof data.name === "string" && data.name !== "" ? data.name : folder.name;
-  const inFolder = (p: string): string => joinPath(folder.dir, p);
+  const networks = readNetworks(r, data, projectName);
+  const volumes = readVolumes(r, data, projectName);
+  const secrets = readSecrets(r, data);
+  const servicesData = isObj(data.services) ? data.services : {};
+  if (Object.keys(servicesData).length === 0) r.fail([], "the compose file declares no services");
+  const declared: Declared = {
+    services: new Set(Object.keys(servicesData)),
+    networks: new Set(networks.map((n) => n.key)),
+    volumes: new Set(volumes.map((v) => v.key)),
+    secrets: new Set(secrets.map((s) => s.key)),
+  };
+  const services = Object.entries(servicesData).map(([name, raw]) => readService(r, name, raw, declared));
 
-  const networks: NetworkDefinition[] = [];
-  const networksData = isObj(data.networks) ? data.networks : {};
-  for (const [key, raw] of Object.entries(networksData)) {
+  if (services.some((s) => s.networks.some((a) => a.network === "default")) && !declared.networks.has("default")) {
+    networks.push({ key: "default", name: `${projectName}_default`, external: false, driverOpts: {}, labels: {} });
+  }
+  for (const n of networks) {
+    if (n.key !== "default" && !n.external && !services.some((s) => s.networks.some((a) => a.network === n.key))) {
+      r.problems.push(warning(r.file, `networks.${n.key} is declared but no service joins it; it is created anyway`, document.locate(["networks", n.key])));
+    }
+  }
+  r.problems.push(...dependencyCycleProblems(services, document), ...constraintProblems(document));
+
+  // The project is returned even with errors (what was invalid is left out of it), so that the next
+  // stage can report its own problems too: the user sees every problem of the folder at once.
+  return { project: { folder, document, projectName, services, networks, volumes, secrets, keys: r.keys }, problems: r.problems };
+}
+
+/** `name:`, the legacy `external: {name: …}`, the key itself for an external one, else `<project>_<key>` as compose names it. */
+function dockerName(key: string, o: Obj, projectName: string): { name: string; external: boolean } {
+  const external = toBool(isObj(o.external) ? true : o.external) ?? false;
+  // The legacy form names the network or volume: using the key's name instead would start a
+  // service on an empty volume.
+  const externalName = isObj(o.external) && typeof o.external.name === "string" ? o.external.name : undefined;
+  return { name: str(o.name) || externalName || (external ? key : `${projectName}_${key}`), external };
+}
+
+function readNetworks(r: ComposeReader, data: Obj, projectName: string): NetworkDefinition[] {
+  return Object.entries(isObj(data.networks) ? data.networks : {}).map(([key, raw]) => {
     const n = isObj(raw) ? raw : {};
-    account(`networks.${key}`, ["networks", key], n, NETWORK_KEYS);
-    const external = toBool(isObj(n.external) ? true : n.external) ?? false;
-    const externalName = isObj(n.external) && typeof n.external.name === "string" ? n.external.name : undefined;
-    networks.push({
+    r.account(`networks.${key}`, ["networks", key], n, NETWORK_KEYS);
+    return {
       key,
-      name: str(n.name) || externalName || (external ? key : `${projectName}_${key}`),
-      external,
+      ...dockerName(key, n, projectName),
       driver: n.driver === undefined ? undefined : str(n.driver),
       driverOpts: stringMap(n.driver_opts),
       internal: toBool(n.internal),
@@ -200,200 +200,29 @@ export function buildComposeProject(folder: ServiceFolder, document: ComposeDocu
       ipv6: toBool(n.enable_ipv6),
       ipam: isObj(n.ipam) ? readIpam(n.ipam) : undefined,
       labels: stringMap(n.labels),
-    });
-  }
+    };
+  });
+}
 
-  const volumes: VolumeDefinition[] = [];
-  const volumesData = isObj(data.volumes) ? data.volumes : {};
-  for (const [key, raw] of Object.entries(volumesData)) {
+function readVolumes(r: ComposeReader, data: Obj, projectName: string): VolumeDefinition[] {
+  return Object.entries(isObj(data.volumes) ? data.volumes : {}).map(([key, raw]) => {
     const v = isObj(raw) ? raw : {};
-    account(`volumes.${key}`, ["volumes", key], v, VOLUME_KEYS);
-    const external = toBool(isObj(v.external) ? true : v.external) ?? false;
-    // The legacy form `external: {name: real-name}` names the volume, as for networks: mounting the
-    // key's name instead would start the service on an empty volume.
-    const externalName = isObj(v.external) && typeof v.external.name === "string" ? v.external.name : undefined;
-    volumes.push({
-      key,
-      name: str(v.name) || externalName || (external ? key : `${projectName}_${key}`),
-      external,
-      driver: v.driver === undefined ? undefined : str(v.driver),
-      driverOpts: stringMap(v.driver_opts),
-      labels: stringMap(v.labels),
-    });
-  }
+    r.account(`volumes.${key}`, ["volumes", key], v, VOLUME_KEYS);
+    return { key, ...dockerName(key, v, projectName), driver: v.driver === undefined ? undefined : str(v.driver), driverOpts: stringMap(v.driver_opts), labels: stringMap(v.labels) };
+  });
+}
 
+function readSecrets(r: ComposeReader, data: Obj): SecretDefinition[] {
   const secrets: SecretDefinition[] = [];
-  const secretsData = isObj(data.secrets) ? data.secrets : {};
-  for (const [key, raw] of Object.entries(secretsData)) {
+  for (const [key, raw] of Object.entries(isObj(data.secrets) ? data.secrets : {})) {
     const s = isObj(raw) ? raw : {};
     const path = ["secrets", key];
-    account(`secrets.${key}`, path, s, SECRET_KEYS);
-    if (typeof s.file === "string") secrets.push({ key, path, source: { file: inFolder(s.file) } });
+    r.account(`secrets.${key}`, path, s, SECRET_KEYS);
+    if (typeof s.file === "string") secrets.push({ key, path, source: { file: r.inFolder(s.file) } });
     else if (typeof s.environment === "string") secrets.push({ key, path, source: { environment: s.environment } });
-    else fail(path, `secrets.${key}: only 'file:' and 'environment:' secrets can be delivered; give a file such as ./secrets/${key}.secret`);
+    else r.fail(path, `secrets.${key}: only 'file:' and 'environment:' secrets can be delivered; give a file such as ./secrets/${key}.secret`);
   }
-
-  const services: ServiceDefinition[] = [];
-  const servicesData = isObj(data.services) ? data.services : {};
-  if (Object.keys(servicesData).length === 0) fail([], "the compose file declares no services");
-  const networkKeys = new Set(networks.map((n) => n.key));
-  const volumeKeys = new Set(volumes.map((v) => v.key));
-  const secretKeys = new Set(secrets.map((s) => s.key));
-  let usesDefaultNetwork = false;
-
-  for (const [name, raw] of Object.entries(servicesData)) {
-    const s = isObj(raw) ? raw : {};
-    const at = (...rest: (string | number)[]): ComposePath => ["services", name, ...rest];
-    const scope = `services.${name}`;
-    account(scope, at(), s, SERVICE_KEYS);
-
-    let build: BuildDefinition | undefined;
-    if (s.build !== undefined) {
-      const b = isObj(s.build) ? s.build : { context: s.build };
-      if (isObj(s.build)) account(`${scope}.build`, at("build"), b, BUILD_KEYS);
-      const context = str(b.context ?? ".");
-      if (/^(https?:\/\/|git@|git:\/\/|github\.com\/)/.test(context) || context.endsWith(".git")) {
-        fail(at("build", "context"), `${scope}.build: a git URL build context ('${context}') cannot be built by the Docker provider; vendor the sources into the folder or build the image elsewhere and reference it by tag`);
-      }
-      const contextDir = inFolder(context);
-      build = {
-        context: contextDir,
-        dockerfile: joinPath(contextDir, str(b.dockerfile ?? "Dockerfile")),
-        args: Object.fromEntries(listOrDict(b.args).map(([k, v]) => [k, v ?? ""])),
-        target: b.target === undefined ? undefined : str(b.target),
-      };
-      if (s.image === undefined) fail(at("build"), `${scope}: a home-built image needs an 'image:' with the registry name and a precise tag, e.g. registry.picasoft.net/${name}:1.0.0`);
-    } else if (s.image === undefined) {
-      fail(at(), `${scope}: neither 'image' nor 'build' is set`);
-    }
-
-    const environment: EnvironmentEntry[] = listOrDict(s.environment).map(([k, v, i]) => ({ name: k, value: v, path: at("environment", i) }));
-
-    const envFiles: EnvFileReference[] = [];
-    const envFileList = s.env_file === undefined ? [] : Array.isArray(s.env_file) ? s.env_file : [s.env_file];
-    envFileList.forEach((e, i) => {
-      const p = isObj(e) ? str(e.path) : str(e);
-      envFiles.push({ file: inFolder(p), required: isObj(e) ? (toBool(e.required) ?? true) : true, path: at("env_file", ...(Array.isArray(s.env_file) ? [i] : [])) });
-    });
-
-    const ports: PortMapping[] = [];
-    (Array.isArray(s.ports) ? s.ports : []).forEach((p, i) => {
-      const parsed = parsePort(p);
-      if (typeof parsed === "string") fail(at("ports", i), `${scope}.ports[${i}]: ${parsed}`);
-      else ports.push(...parsed.map((m) => ({ ...m, path: at("ports", i) })));
-    });
-
-    const mounts: Mount[] = [];
-    (Array.isArray(s.volumes) ? s.volumes : []).forEach((v, i) => {
-      const path = at("volumes", i);
-      const m = parseMount(v, path, inFolder);
-      if (typeof m === "string") return fail(path, `${scope}.volumes[${i}]: ${m}`);
-      if (m.type === "volume" && m.source !== undefined && !volumeKeys.has(m.source)) {
-        return fail(path, `${scope}.volumes[${i}]: named volume '${m.source}' is not declared under the top-level 'volumes:' key`);
-      }
-      if (m.type === "bind" && m.inFolder && !(m.source === folder.dir || m.source.startsWith(folder.dir + "/"))) {
-        return fail(path, `${scope}.volumes[${i}]: the bind mount source '${m.source}' is outside the service folder; a service must only use its own files`);
-      }
-      mounts.push(m);
-    });
-    for (const t of stringList(s.tmpfs)) mounts.push({ type: "tmpfs", target: t.split(":")[0], readOnly: false, path: at("tmpfs") });
-
-    let networkMode: ServiceDefinition["networkMode"];
-    if (s.network_mode !== undefined) {
-      const mode = str(s.network_mode);
-      if (mode === "host" || mode === "none" || mode === "bridge") networkMode = mode;
-      else fail(at("network_mode"), `${scope}.network_mode: '${mode}' is not supported; use host, none, bridge or compose networks`);
-    }
-    const attachments: NetworkAttachment[] = [];
-    if (networkMode === undefined) {
-      if (s.networks === undefined) {
-        usesDefaultNetwork = true;
-        attachments.push({ network: "default", aliases: [name] });
-      } else {
-        for (const [key, opts, i] of Array.isArray(s.networks) ? s.networks.map((n, i) => [str(n), null, i] as const) : Object.entries(s.networks as Obj).map(([k, o]) => [k, o, k] as const)) {
-          if (key === "default") usesDefaultNetwork = true;
-          else if (!networkKeys.has(key)) {
-            fail(at("networks", i), `${scope}.networks: network '${key}' is not declared under the top-level 'networks:' key`);
-            continue;
-          }
-          const o = isObj(opts) ? opts : {};
-          attachments.push({ network: key, aliases: [name, ...stringList(o.aliases).filter((a) => a !== name)], ipv4Address: o.ipv4_address === undefined ? undefined : str(o.ipv4_address) });
-        }
-      }
-    }
-
-    let healthcheck: ServiceDefinition["healthcheck"];
-    if (isObj(s.healthcheck)) {
-      const h = s.healthcheck;
-      const durations: Record<string, number | undefined> = {};
-      for (const k of ["interval", "timeout", "start_period"]) {
-        if (h[k] === undefined) continue;
-        const d = parseDuration(str(h[k]));
-        if (d === undefined) fail(at("healthcheck", k), `${scope}.healthcheck.${k}: '${str(h[k])}' is not a duration such as 30s, 1m30s or 500ms`);
-        durations[k] = d;
-      }
-      const test = typeof h.test === "string" ? ["CMD-SHELL", h.test] : stringList(h.test);
-      if (toBool(h.disable) === true || test[0] === "NONE") healthcheck = "disabled";
-      else if (test.length > 0) {
-        healthcheck = { test, intervalMs: durations.interval, timeoutMs: durations.timeout, startPeriodMs: durations.start_period, retries: h.retries === undefined ? undefined : Number(h.retries) };
-      } else fail(at("healthcheck"), `${scope}.healthcheck: 'test' is required (e.g. ["CMD", "wget", "-qO-", "http://localhost/"])`);
-    }
-
-    const dependsOn: ServiceDefinition["dependsOn"][number][] = [];
-    const deps = Array.isArray(s.depends_on) ? s.depends_on.map((d) => [str(d), {}] as const) : isObj(s.depends_on) ? Object.entries(s.depends_on) : [];
-    for (const [dep, opts] of deps) {
-      if (!(dep in servicesData)) fail(at("depends_on"), `${scope}.depends_on: no service '${dep}' in this compose file`);
-      const condition = isObj(opts) && typeof opts.condition === "string" ? opts.condition : "service_started";
-      dependsOn.push({ service: dep, condition: condition as "service_started" });
-    }
-
-    const serviceSecrets: ServiceDefinition["secrets"][number][] = [];
-    (Array.isArray(s.secrets) ? s.secrets : []).forEach((x, i) => {
-      const source = isObj(x) ? str(x.source) : str(x);
-      const target = isObj(x) && x.target !== undefined ? str(x.target) : source;
-      if (!secretKeys.has(source)) fail(at("secrets", i), `${scope}.secrets: secret '${source}' is not declared under the top-level 'secrets:' key`);
-      serviceSecrets.push({ source, target: target.startsWith("/") ? target : `/run/secrets/${target}`, path: at("secrets", i) });
-    });
-
-    const image = s.image === undefined ? undefined : str(s.image);
-    const settings = readContainerSettings(s);
-    for (const p of settings.problems) fail(at(p.key), `${scope}.${p.message}`);
-
-    services.push({
-      name,
-      path: at(),
-      image,
-      build,
-      containerName: s.container_name === undefined ? undefined : str(s.container_name),
-      environment,
-      envFiles,
-      labels: stringMap(s.labels),
-      ports,
-      mounts,
-      networks: attachments,
-      networkMode,
-      healthcheck,
-      tmpfs: stringList(s.tmpfs),
-      dependsOn,
-      secrets: serviceSecrets,
-      settings: settings.settings,
-    });
-  }
-
-  if (usesDefaultNetwork && !networkKeys.has("default")) {
-    networks.push({ key: "default", name: `${projectName}_default`, external: false, driverOpts: {}, labels: {} });
-  }
-  for (const n of networks) {
-    if (n.key !== "default" && !n.external && !services.some((s) => s.networks.some((a) => a.network === n.key))) {
-      problems.push(warning(file, `networks.${n.key} is declared but no service joins it; it is created anyway`, document.locate(["networks", n.key])));
-    }
-  }
-
-  problems.push(...dependencyCycleProblems(services, document), ...constraintProblems(document));
-
-  // The project is returned even with errors (what was invalid is left out of it), so that the next
-  // stage can report its own problems too: the user sees every problem of the folder at once.
-  return { project: { folder, document, projectName, services, networks, volumes, secrets, keys }, problems };
+  return secrets;
 }
 
 function readIpam(ipam: Obj): NetworkIpam {
@@ -451,7 +280,7 @@ export function parsePort(p: unknown): PortMapping[] | string {
   return out;
 }
 
-function parseMount(v: unknown, path: ComposePath, inFolder: (p: string) => string): Mount | string {
+export function parseMount(v: unknown, path: ComposePath, inFolder: (p: string) => string): Mount | string {
   const isPath = (src: string): boolean => src.startsWith(".") || src.startsWith("/") || src.startsWith("~");
   const bind = (source: string, target: string, readOnly: boolean): Mount | string => {
     if (source.startsWith("~")) return `'${source}': a home-relative path differs between machines; use a path inside the service folder or an absolute path`;
