@@ -1,5 +1,10 @@
 import { error, Problem } from "./problems";
-import { RewriteRule } from "./environment/rewrite";
+
+/** A production → test rewrite, e.g. `picasoft.net` → `test.picasoft.net`. */
+export interface RewriteRule {
+  readonly from: string;
+  readonly to: string;
+}
 
 /** The two kinds of stack the project knows. */
 export type StackKind = "test" | "prod";
@@ -34,74 +39,85 @@ export interface StackSettings {
 
 export const DEFAULT_REGISTRY = "registry.picasoft.net";
 
-/** Reads the config through `get(key)` (raw strings; objects and lists as JSON). */
-export function readSettings(stack: string, get: (key: string) => string | undefined): { settings?: StackSettings; problems: Problem[] } {
-  const problems: Problem[] = [];
-  const file = `Pulumi.${stack}.yaml`;
-  const json = <T>(key: string, fallback: T): T => {
-    const raw = get(key);
+/** A stack file's raw config values, read with the problems of those that are malformed. */
+class ConfigReader {
+  readonly problems: Problem[] = [];
+  readonly file: string;
+  constructor(stack: string, readonly get: (key: string) => string | undefined) {
+    this.file = `Pulumi.${stack}.yaml`;
+  }
+  problem(message: string): void {
+    this.problems.push(error(this.file, message));
+  }
+  json<T>(key: string, fallback: T): T {
+    const raw = this.get(key);
     if (raw === undefined || raw === "") return fallback;
     try {
       return JSON.parse(raw) as T;
     } catch {
-      problems.push(error(file, `config key '${key}' must be structured (a list or a mapping), not '${raw.length > 40 ? raw.slice(0, 40) + "…" : raw}'`));
+      this.problem(`config key '${key}' must be structured (a list or a mapping), not '${raw.length > 40 ? raw.slice(0, 40) + "…" : raw}'`);
       return fallback;
     }
-  };
-  const kindRaw = get("kind") ?? (stack === "test" || stack === "prod" ? stack : undefined);
-  if (kindRaw !== "test" && kindRaw !== "prod") {
-    problems.push(error(file, `config key 'kind' must be 'test' or 'prod' (it defaults to the stack name only for stacks named test or prod); run: pulumi config set kind test`));
   }
-  const rewrites = json<RewriteRule[]>("rewrites", []);
-  if (!Array.isArray(rewrites) || rewrites.some((r) => typeof r?.from !== "string" || typeof r?.to !== "string" || r.from === "")) {
-    problems.push(error(file, "config key 'rewrites' must be a list of {from, to} strings, e.g. [{from: picasoft.net, to: test.picasoft.net}]"));
-  }
-  if (kindRaw === "prod" && Array.isArray(rewrites) && rewrites.length > 0) {
-    problems.push(error(file, "config key 'rewrites' is for test stacks only; a prod stack deploys the production URLs as committed"));
-  }
-  const keep = json<{ name: string; reason: string }[]>("keepProductionNames", []);
-  if (!Array.isArray(keep) || keep.some((k) => typeof k?.name !== "string" || k.name === "" || typeof k?.reason !== "string" || k.reason.trim() === "")) {
-    problems.push(error(file, "config key 'keepProductionNames' must be a list of {name, reason}, each with the reason it must stay, e.g. [{name: smtp.picasoft.net, reason: the upstream mail relay}]"));
-  }
-  if (kindRaw === "prod" && Array.isArray(keep) && keep.length > 0) {
-    problems.push(error(file, "config key 'keepProductionNames' is for test stacks only; a prod stack rewrites nothing"));
-  }
-  const only = json<string[] | undefined>("services", undefined);
-  if (only !== undefined && (!Array.isArray(only) || only.some((s) => typeof s !== "string"))) {
-    problems.push(error(file, "config key 'services' must be a list of service folder names"));
-  }
-  const registry = json<Partial<RegistrySettings>>("registry", {});
-  const bool = (key: string, fallback: boolean): boolean => {
-    const raw = get(key);
+  bool(key: string, fallback: boolean): boolean {
+    const raw = this.get(key);
     if (raw === undefined || raw === "") return fallback;
     if (raw === "true" || raw === "false") return raw === "true";
-    problems.push(error(file, `config key '${key}' must be true or false, not '${raw}'`));
+    this.problem(`config key '${key}' must be true or false, not '${raw}'`);
     return fallback;
-  };
-  const secrets = json<ConfiguredSecrets>("secrets", {});
-  const hosts = json<Record<string, string>>("hosts", {});
-  const hostsIsMap = typeof hosts === "object" && hosts !== null && !Array.isArray(hosts);
-  const hostProblem = (h: unknown): boolean => typeof h !== "string" || !/^(unix|tcp|ssh|npipe):\/\/./.test(h);
-  if (!hostsIsMap || Object.values(hosts).some(hostProblem)) {
-    problems.push(error(file, "config key 'hosts' must map service folders to Docker hosts such as ssh://deploy@pica01 or unix:///var/run/docker.sock"));
   }
-  const dockerHost = get("dockerHost") || undefined;
-  if (dockerHost !== undefined && hostProblem(dockerHost)) {
-    problems.push(error(file, `config key 'dockerHost' must be a Docker host such as ssh://deploy@pica01 or unix:///var/run/docker.sock, not '${dockerHost}'`));
+  /** A list of items for test stacks only: each item checked, none allowed on prod. */
+  testOnlyList<T>(key: string, kind: string | undefined, valid: (item: T) => boolean, shape: string, onProd: string): T[] {
+    const list = this.json<T[]>(key, []);
+    if (!Array.isArray(list) || list.some((x) => !valid(x))) this.problem(`config key '${key}' must be ${shape}`);
+    if (kind === "prod" && Array.isArray(list) && list.length > 0) this.problem(`config key '${key}' is for test stacks only; ${onProd}`);
+    return Array.isArray(list) ? list : [];
   }
+}
+
+const DOCKER_HOST = /^(unix|tcp|ssh|npipe):\/\/./;
+
+/** Reads the config through `get(key)` (raw strings; objects and lists as JSON). */
+export function readSettings(stack: string, get: (key: string) => string | undefined): { settings?: StackSettings; problems: Problem[] } {
+  const c = new ConfigReader(stack, get);
+  const kind = get("kind") ?? (stack === "test" || stack === "prod" ? stack : undefined);
+  if (kind !== "test" && kind !== "prod") {
+    c.problem(`config key 'kind' must be 'test' or 'prod' (it defaults to the stack name only for stacks named test or prod); run: pulumi config set kind test`);
+  }
+  const rewrites = c.testOnlyList<RewriteRule>("rewrites", kind, (r) => typeof r?.from === "string" && typeof r?.to === "string" && r.from !== "",
+    "a list of {from, to} strings, e.g. [{from: picasoft.net, to: test.picasoft.net}]", "a prod stack deploys the production URLs as committed");
+  const keep = c.testOnlyList<{ name: string; reason: string }>("keepProductionNames", kind, (k) => typeof k?.name === "string" && k.name !== "" && typeof k?.reason === "string" && k.reason.trim() !== "",
+    "a list of {name, reason}, each with the reason it must stay, e.g. [{name: smtp.picasoft.net, reason: the upstream mail relay}]", "a prod stack rewrites nothing");
+  const only = c.json<string[] | undefined>("services", undefined);
+  if (only !== undefined && (!Array.isArray(only) || only.some((s) => typeof s !== "string"))) c.problem("config key 'services' must be a list of service folder names");
+  const registry = c.json<Partial<RegistrySettings>>("registry", {});
+  const secrets = c.json<ConfiguredSecrets>("secrets", {});
   const settings: StackSettings = {
     stack,
-    kind: kindRaw === "prod" ? "prod" : "test",
+    kind: kind === "prod" ? "prod" : "test",
     servicesDir: get("servicesDir") || "services",
     servicesRef: get("servicesRef") || undefined,
     only: Array.isArray(only) ? only : undefined,
-    rewrites: Array.isArray(rewrites) ? rewrites : [],
-    keepProductionNames: Array.isArray(keep) ? keep : [],
+    rewrites,
+    keepProductionNames: keep,
     registry: { server: registry.server ?? DEFAULT_REGISTRY, username: registry.username, password: registry.password },
-    createExternalNetworks: bool("createExternalNetworks", false),
-    dockerHost,
-    hosts: hostsIsMap ? hosts : {},
+    createExternalNetworks: c.bool("createExternalNetworks", false),
+    ...readHosts(c),
     secrets: typeof secrets === "object" && secrets !== null ? secrets : {},
   };
-  return problems.length > 0 ? { problems } : { settings, problems };
+  return c.problems.length > 0 ? { problems: c.problems } : { settings, problems: c.problems };
+}
+
+function readHosts(c: ConfigReader): Pick<StackSettings, "dockerHost" | "hosts"> {
+  const hosts = c.json<Record<string, string>>("hosts", {});
+  const hostsIsMap = typeof hosts === "object" && hosts !== null && !Array.isArray(hosts);
+  const invalid = (h: unknown): boolean => typeof h !== "string" || !DOCKER_HOST.test(h);
+  if (!hostsIsMap || Object.values(hosts).some(invalid)) {
+    c.problem("config key 'hosts' must map service folders to Docker hosts such as ssh://deploy@pica01 or unix:///var/run/docker.sock");
+  }
+  const dockerHost = c.get("dockerHost") || undefined;
+  if (dockerHost !== undefined && invalid(dockerHost)) {
+    c.problem(`config key 'dockerHost' must be a Docker host such as ssh://deploy@pica01 or unix:///var/run/docker.sock, not '${dockerHost}'`);
+  }
+  return { dockerHost, hosts: hostsIsMap ? hosts : {} };
 }

@@ -50,6 +50,32 @@ export function summariseByService(changes: readonly PlannedChange[]): string[] 
   return [...byService.entries()].sort().map(([folder, list]) => `  ${folder}: ${list.join(", ")}`);
 }
 
+/** Sets the stack's servicesRef to `sha`, with what undoes it; or why the stack cannot be opened. */
+async function pinRevision(stackName: string, root: string, sha: string): Promise<{ stack: Stack; previous?: string; restore: () => Promise<void> } | string> {
+  const key = `${PROJECT}:servicesRef`;
+  try {
+    const stack = await LocalWorkspace.selectStack({ stackName, workDir: root });
+    const previous = (await stack.getAllConfig())[key]?.value;
+    await stack.setConfig(key, { value: sha });
+    const restore = async (): Promise<void> => {
+      if (previous === undefined || previous === "") await stack.removeConfig(key);
+      else await stack.setConfig(key, { value: previous });
+    };
+    return { stack, previous, restore };
+  } catch (e) {
+    return explainPulumiError(e, stackName);
+  }
+}
+
+/** Why the user did not confirm, or undefined when they did. */
+async function confirm(stackName: string): Promise<string | undefined> {
+  if (!process.stdin.isTTY) return "not interactive; run again with --yes to apply";
+  const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+  const answer = (await rl.question(`Apply this to ${stackName}? [y/N] `)).trim().toLowerCase();
+  rl.close();
+  return answer === "y" || answer === "yes" ? undefined : "cancelled";
+}
+
 export async function rollback(argv: string[], root: string, out: (line: string) => void): Promise<number> {
   const args = argv.filter((a) => a !== "--yes");
   const yes = argv.includes("--yes");
@@ -68,21 +94,12 @@ export async function rollback(argv: string[], root: string, out: (line: string)
     }
     throw e;
   }
-  let stack: Stack;
-  let previous: string | undefined;
-  const key = `${PROJECT}:servicesRef`;
-  try {
-    stack = await LocalWorkspace.selectStack({ stackName, workDir: root });
-    previous = (await stack.getAllConfig())[key]?.value;
-  } catch (e) {
-    out(`rollback: ${explainPulumiError(e, stackName)}; nothing was changed.`);
+  const pinned = await pinRevision(stackName, root, sha);
+  if (typeof pinned === "string") {
+    out(`rollback: ${pinned}; nothing was changed.`);
     return 1;
   }
-  const restore = async (): Promise<void> => {
-    if (previous === undefined || previous === "") await stack.removeConfig(key);
-    else await stack.setConfig(key, { value: previous });
-  };
-  await stack.setConfig(key, { value: sha });
+  const { stack, previous, restore } = pinned;
   out(`rollback: previewing ${stackName} at ${ref} (${sha.slice(0, 12)}), before: ${previous || "working tree"}`);
   const events: EngineEvent[] = [];
   try {
@@ -105,20 +122,11 @@ export async function rollback(argv: string[], root: string, out: (line: string)
     return 0;
   }
   out(`rollback: services that change:\n${summariseByService(changes).join("\n")}`);
-  if (!yes) {
-    if (!process.stdin.isTTY) {
-      await restore();
-      out("rollback: not interactive; run again with --yes to apply. Nothing was changed.");
-      return 1;
-    }
-    const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
-    const answer = (await rl.question(`Apply this to ${stackName}? [y/N] `)).trim().toLowerCase();
-    rl.close();
-    if (answer !== "y" && answer !== "yes") {
-      await restore();
-      out("rollback: cancelled; nothing was changed.");
-      return 1;
-    }
+  const refusal = yes ? undefined : await confirm(stackName);
+  if (refusal) {
+    await restore();
+    out(`rollback: ${refusal}; nothing was changed.`);
+    return 1;
   }
   try {
     await stack.up({ onOutput: (s) => process.stdout.write(s) });

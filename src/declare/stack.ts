@@ -5,7 +5,8 @@ import { formatProblem, hasErrors, sortProblems } from "../problems";
 import { RevisionError } from "../read/gitRevision";
 import { openServiceSource, ServiceSource } from "../read/serviceSource";
 import { prodStacksIn } from "../read/stackFile";
-import { readSettings } from "../settings";
+import { DeploymentPlan } from "../environment/plan";
+import { readSettings, RegistrySettings, StackSettings } from "../settings";
 import { externalNetwork } from "./dockerCommands";
 import { ServiceDeployment } from "./serviceDeployment";
 
@@ -19,74 +20,19 @@ export interface ServiceOutputs {
 
 /**
  * The Pulumi edge: reads the stack's config, runs the pure pipeline over the working tree (or the
- * git revision `servicesRef` names), reports
- * every problem, and declares one ServiceDeployment per service folder. Nothing is declared when
- * any folder is invalid.
+ * git revision `servicesRef` names), reports every problem, and declares one ServiceDeployment per
+ * service folder. Nothing is declared when any folder is invalid.
  */
 export async function deployServices(root: string = process.cwd()): Promise<Record<string, ServiceOutputs>> {
-  const project = pulumi.getProject();
-  const stack = pulumi.getStack();
-  // Raw reads: prod secrets are handled as plain strings in the pure stages and wrapped as Pulumi
-  // secrets where they reach a resource (declare stage).
-  const { settings, problems: settingsProblems } = readSettings(stack, (key) => pulumi.runtime.getConfig(`${project}:${key}`));
-  if (!settings) fail(settingsProblems.map((p) => formatProblem(p, false)));
-
-  let source: ServiceSource;
-  try {
-    source = await openServiceSource(root, settings);
-  } catch (e) {
-    if (e instanceof RevisionError) fail([e.message]);
-    throw e;
-  }
-  if (source.revision && source.revision.dirty.length > 0) {
-    void pulumi.log.warn(`deploying the working tree with uncommitted changes (${source.revision.dirty.join(", ")}); the stack records commit ${source.revision.sha.slice(0, 12)} plus those changes`);
-  }
-  const plan = planDeployment({ settings, view: source.view, environment: (name) => process.env[name], buildRoot: source.buildRoot, prodStacks: prodStacksIn(root) });
-  for (const p of sortProblems(plan.problems)) {
-    if (p.severity === "warning") void pulumi.log.warn(formatProblem(p, false));
-  }
-  if (hasErrors(plan.problems)) {
-    fail(sortProblems(plan.problems.filter((p) => p.severity === "error")).map((p) => formatProblem(p, false)));
-  }
-
-  // One Docker provider per machine; services without a host use the default provider.
-  const providers = new Map<string, docker.Provider>();
-  const providerFor = (host: string | undefined): docker.Provider | undefined => {
-    if (host === undefined) return undefined;
-    if (!providers.has(host)) {
-      const registryAuth = settings.registry.username && settings.registry.password
-        ? [{ address: settings.registry.server, username: settings.registry.username, password: pulumi.secret(settings.registry.password) }]
-        : undefined;
-      providers.set(host, new docker.Provider(`host/${machineName(host)}`, { host, registryAuth }));
-    }
-    return providers.get(host);
-  };
-
-  // A machine without Traefik (a laptop, CI) has no `proxy` network: the test stack makes sure it
-  // exists, once per machine, and uses it as it is when it does (a running Traefik, another project).
-  const externalNetworks = new Map<string, Map<string, pulumi.Resource>>();
-  const externalNetworksOn = (host: string | undefined): Map<string, pulumi.Resource> => {
-    const key = host ?? "";
-    if (!externalNetworks.has(key)) {
-      const made = new Map<string, pulumi.Resource>();
-      if (plan.createExternalNetworks) {
-        const needed = new Set(plan.services.filter((s) => s.host === host).flatMap((s) => s.networks.filter((n) => !n.managed).map((n) => n.name)));
-        for (const name of [...needed].sort()) {
-          made.set(name, externalNetwork(host === undefined ? `external/${name}` : `external/${machineName(host)}/${name}`, name, host, {}));
-        }
-      }
-      externalNetworks.set(key, made);
-    }
-    return externalNetworks.get(key)!;
-  };
-
+  const { settings, source, plan } = await planStack(root);
+  const machines = new Machines(settings.registry, plan);
   const outputs: Record<string, ServiceOutputs> = {};
   const deployments: ServiceDeployment[] = [];
   for (const service of plan.services) {
-    const provider = providerFor(service.host);
+    const provider = machines.provider(service.host);
     const deployment = new ServiceDeployment(
       service.folder,
-      { plan: service, kind: plan.kind, registry: settings.registry, externalNetworks: externalNetworksOn(service.host) },
+      { plan: service, kind: plan.kind, registry: settings.registry, externalNetworks: machines.externalNetworks(service.host) },
       provider ? { providers: { docker: provider } } : undefined,
     );
     for (const k of service.keys) {
@@ -106,6 +52,70 @@ export async function deployServices(root: string = process.cwd()): Promise<Reco
     new DestroyGuard("prod-destroy-guard", { dependsOn: deployments, protect: true });
   }
   return outputs;
+}
+
+/** The stack's settings, where the services come from, and their plan; stops on any error. */
+async function planStack(root: string): Promise<{ settings: StackSettings; source: ServiceSource; plan: DeploymentPlan }> {
+  const project = pulumi.getProject();
+  const stack = pulumi.getStack();
+  // Raw reads: prod secrets are handled as plain strings in the pure stages and wrapped as Pulumi
+  // secrets where they reach a resource (declare stage).
+  const { settings, problems: settingsProblems } = readSettings(stack, (key) => pulumi.runtime.getConfig(`${project}:${key}`));
+  if (!settings) fail(settingsProblems.map((p) => formatProblem(p, false)));
+  let source: ServiceSource;
+  try {
+    source = await openServiceSource(root, settings);
+  } catch (e) {
+    if (e instanceof RevisionError) fail([e.message]);
+    throw e;
+  }
+  if (source.revision && source.revision.dirty.length > 0) {
+    void pulumi.log.warn(`deploying the working tree with uncommitted changes (${source.revision.dirty.join(", ")}); the stack records commit ${source.revision.sha.slice(0, 12)} plus those changes`);
+  }
+  const plan = planDeployment({ settings, view: source.view, environment: (name) => process.env[name], buildRoot: source.buildRoot, prodStacks: prodStacksIn(root) });
+  for (const p of sortProblems(plan.problems)) {
+    if (p.severity === "warning") void pulumi.log.warn(formatProblem(p, false));
+  }
+  if (hasErrors(plan.problems)) {
+    fail(sortProblems(plan.problems.filter((p) => p.severity === "error")).map((p) => formatProblem(p, false)));
+  }
+  return { settings, source, plan };
+}
+
+/**
+ * The machines services run on: one Docker provider per host (services without one use the default
+ * provider), and on each, what makes the networks compose calls external exist when the stack
+ * creates them (a laptop or CI has no Traefik `proxy` network; a running Traefik's is used as it is).
+ */
+class Machines {
+  private readonly providers = new Map<string, docker.Provider>();
+  private readonly networks = new Map<string, Map<string, pulumi.Resource>>();
+  constructor(private readonly registry: RegistrySettings, private readonly plan: DeploymentPlan) {}
+
+  provider(host: string | undefined): docker.Provider | undefined {
+    if (host === undefined) return undefined;
+    if (!this.providers.has(host)) {
+      const { server, username, password } = this.registry;
+      const registryAuth = username && password ? [{ address: server, username, password: pulumi.secret(password) }] : undefined;
+      this.providers.set(host, new docker.Provider(`host/${machineName(host)}`, { host, registryAuth }));
+    }
+    return this.providers.get(host);
+  }
+
+  externalNetworks(host: string | undefined): Map<string, pulumi.Resource> {
+    const key = host ?? "";
+    if (!this.networks.has(key)) {
+      const made = new Map<string, pulumi.Resource>();
+      if (this.plan.createExternalNetworks) {
+        const needed = new Set(this.plan.services.filter((s) => s.host === host).flatMap((s) => s.networks.filter((n) => !n.managed).map((n) => n.name)));
+        for (const name of [...needed].sort()) {
+          made.set(name, externalNetwork(host === undefined ? `external/${name}` : `external/${machineName(host)}/${name}`, name, host, {}));
+        }
+      }
+      this.networks.set(key, made);
+    }
+    return this.networks.get(key)!;
+  }
 }
 
 /**

@@ -1,8 +1,6 @@
-/** A production → test rewrite, e.g. `picasoft.net` → `test.picasoft.net`. */
-export interface RewriteRule {
-  readonly from: string;
-  readonly to: string;
-}
+import { RewriteRule } from "../settings";
+
+export type { RewriteRule };
 
 const HOST_CHAR = /[A-Za-z0-9-]/;
 

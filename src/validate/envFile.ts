@@ -67,34 +67,21 @@ export function parseEnvFile(text: string, environment: Lookup, opts: { secret?:
       if (inherited !== undefined) values.set(name, { name, value: inherited, line: lineNo });
       continue;
     }
-    let rest = raw.slice(eq + 1);
+    const rest = raw.slice(eq + 1);
     const valueColumn = indent + eq + 2;
     let value: string;
     const quote = rest.trimStart()[0];
     if (quote === "'" || quote === '"') {
-      rest = rest.trimStart().slice(1);
-      // Quoted values may span lines until the closing quote.
-      let body = "";
-      let closed: number;
-      let j = i;
-      for (;;) {
-        closed = findClosingQuote(rest, quote);
-        if (closed !== -1) break;
-        if (j + 1 >= lines.length) break;
-        body += rest + "\n";
-        rest = lines[++j];
-      }
-      if (closed === -1) {
+      const quoted = readQuoted(lines, i, rest.trimStart().slice(1), quote);
+      i = quoted.lastLine;
+      if (quoted.body === undefined) {
         problems.push({ line: lineNo, column: valueColumn, severity: "error", message: `unterminated ${quote === "'" ? "single" : "double"}-quoted value for ${name}` });
-        i = j;
         continue;
       }
-      body += rest.slice(0, closed);
-      const after = rest.slice(closed + 1).trim();
-      if (after !== "" && !after.startsWith("#")) {
-        problems.push({ line: j + 1, column: 1, severity: "error", message: opts.secret ? `unexpected text after the closing quote of ${name}` : `unexpected text after the closing quote of ${name}: '${after}'` });
+      if (quoted.after !== "" && !quoted.after.startsWith("#")) {
+        problems.push({ line: i + 1, column: 1, severity: "error", message: opts.secret ? `unexpected text after the closing quote of ${name}` : `unexpected text after the closing quote of ${name}: '${quoted.after}'` });
       }
-      i = j;
+      const body = quoted.body;
       if (quote === "'") {
         value = body;
       } else {
@@ -109,6 +96,23 @@ export function parseEnvFile(text: string, environment: Lookup, opts: { secret?:
     values.set(name, { name, value, line: lineNo });
   }
   return { entries: [...values.values()], problems };
+}
+
+/**
+ * A quoted value from `rest` (the text after the opening quote on line `start`), which may span lines
+ * until the closing quote: its body (undefined when never closed), what follows the closing quote,
+ * and the index of the line where it ends.
+ */
+function readQuoted(lines: readonly string[], start: number, rest: string, quote: string): { body?: string; after: string; lastLine: number } {
+  let body = "";
+  let j = start;
+  for (;;) {
+    const closed = findClosingQuote(rest, quote);
+    if (closed !== -1) return { body: body + rest.slice(0, closed), after: rest.slice(closed + 1).trim(), lastLine: j };
+    if (j + 1 >= lines.length) return { after: "", lastLine: j };
+    body += rest + "\n";
+    rest = lines[++j];
+  }
 }
 
 function findClosingQuote(s: string, quote: string): number {
