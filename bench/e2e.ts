@@ -10,12 +10,12 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
-import { health, missingPrerequisite, openProject, removeLeftovers, REPO_ROOT } from "../test/e2e/harness";
+import { e2e, health, missingPrerequisite, openProject, removeLeftovers, removeRunImages, REPO_ROOT } from "../test/e2e/harness";
 
 const FIXTURES = path.join(REPO_ROOT, "test/fixtures/services");
-const CONTAINERS = ["e2e-web", "e2e-app", "e2e-app-db"];
-const NETWORKS = ["e2e-app-db", "e2e-proxy"];
-const VOLUMES = ["e2e-app-data"];
+const CONTAINERS = [e2e("e2e-web"), e2e("e2e-app"), e2e("e2e-app-db")];
+const NETWORKS = [e2e("e2e-app-db"), e2e("e2e-proxy")];
+const VOLUMES = [e2e("e2e-app-data")];
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 
@@ -58,6 +58,7 @@ async function main(): Promise<void> {
         if (!fs.existsSync(secrets)) continue;
         for (const f of fs.readdirSync(secrets)) if (f.endsWith(".example")) fs.copyFileSync(path.join(secrets, f), path.join(secrets, f.replace(/\.example$/, "")));
       }
+      // docker-compose runs the fixtures as committed, with their own names.
       spawnSync("docker", ["network", "create", "e2e-proxy"], { stdio: "ignore" });
       const compose = (folder: string, ...args: string[]): void => {
         execFileSync("docker-compose", args, { cwd: path.join(dir, folder), stdio: "ignore" });
@@ -69,13 +70,14 @@ async function main(): Promise<void> {
       rows.push([`docker-compose up -d, no-op, ${folders.length} folders (best of 3)`, seconds(Math.min(...noop))]);
       for (const f of folders) compose(f, "down", "-v");
     } finally {
-      removeLeftovers(CONTAINERS, NETWORKS, VOLUMES);
+      removeLeftovers(["e2e-web", "e2e-app", "e2e-app-db"], ["e2e-app-db", "e2e-proxy"], ["e2e-app-data"]);
       fs.rmSync(dir, { recursive: true, force: true });
     }
   } else {
     rows.push(["docker-compose up -d", "not installed (apt-get install docker-compose)"]);
   }
 
+  removeRunImages();
   const width = Math.max(...rows.map((r) => r[0].length));
   for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
 }

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { openProject, REPO_ROOT, skipReason } from "./harness";
+import { e2e, openProject, REPO_ROOT, skipReason } from "./harness";
 
 /**
  * The real Pulumi engine and Node.js language host running the program. No provider plugin is
@@ -19,8 +19,8 @@ describe("the real engine on an invalid service folder", { skip: skipReason("eng
     const p = await openProject(fixture);
     try {
       await assert.rejects(p.stack.preview(), (e: Error) => {
-        assert.match(e.message, /services\/e2e-app\/docker-compose\.yml:6:5: services\.app: unknown key 'container_nme'/);
-        assert.match(e.message, /services\/e2e-web\/docker-compose\.yml:\d+:\d+: env_file services\/e2e-web\/secrets\/web\.secrets has no committed example/);
+        assert.match(e.message, new RegExp(e2e(String.raw`services\/e2e-app\/docker-compose\.yml:6:5: services\.app: unknown key 'container_nme'`)));
+        assert.match(e.message, new RegExp(e2e(String.raw`services\/e2e-web\/docker-compose\.yml:\d+:\d+: env_file services\/e2e-web\/secrets\/web\.secrets has no committed example`)));
         assert.match(e.message, /2 problem\(s\) in the service folders; nothing was declared/);
         assert.doesNotMatch(e.message, / {4}at .*\.(ts|js):\d+/, "no stack trace");
         return true;

@@ -3,7 +3,9 @@
  * driven through the Automation API with the real Pulumi engine against the real Docker engine.
  */
 import { execFileSync, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
+import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
@@ -66,6 +68,52 @@ export function removeLeftovers(containers: string[], networks: string[], volume
   for (const v of volumes) spawnSync("docker", ["volume", "rm", "-f", v], { stdio: "ignore" });
 }
 
+/**
+ * This run's Docker names: every `e2e-` of the fixtures (containers, networks, volumes, images, folder
+ * and router names, file contents) becomes `e2e<run>-`, and their host ports free ones, so that two
+ * runs on one engine, or a developer's own `e2e-…` containers, never meet.
+ */
+export const RUN = process.env.E2E_RUN_ID ?? randomBytes(3).toString("hex");
+export function e2e(text: string): string {
+  return text.replace(/e2e-/g, `e2e${RUN}-`);
+}
+/** The fixtures' host ports → this run's. */
+const PORTS = new Map<number, number>();
+const FIXTURE_PORTS = [18080, 18081];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Copies a fixture folder tree with this run's names and ports. */
+async function copyFixture(from: string, to: string): Promise<void> {
+  for (const p of FIXTURE_PORTS) if (!PORTS.has(p)) PORTS.set(p, await freePort());
+  fs.mkdirSync(to, { recursive: true });
+  for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
+    const source = path.join(from, entry.name);
+    const target = path.join(to, e2e(entry.name));
+    if (entry.isDirectory()) await copyFixture(source, target);
+    else {
+      let text = fs.readFileSync(source, "utf8");
+      for (const [fixed, port] of PORTS) text = text.replaceAll(String(fixed), String(port));
+      fs.writeFileSync(target, e2e(text), { mode: fs.statSync(source).mode });
+    }
+  }
+}
+
+/** Removes this run's images (the program never deletes images: rollback reuses them). */
+export function removeRunImages(): void {
+  const images = docker("images", "--format", "{{.Repository}}:{{.Tag}}").split("\n").filter((i) => i.includes(`/e2e${RUN}-`));
+  for (const i of images) spawnSync("docker", ["rmi", i], { stdio: "ignore" });
+}
+
 export interface Project {
   dir: string;
   stack: Stack;
@@ -83,7 +131,7 @@ export async function openProject(fixtureDir: string, config: Record<string, str
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dockerfiles-e2e-"));
   for (const f of ["index.ts", "Pulumi.yaml", `Pulumi.${stackName}.yaml`, "package.json", "tsconfig.json"]) fs.copyFileSync(path.join(REPO_ROOT, f), path.join(dir, f));
   fs.cpSync(path.join(REPO_ROOT, "src"), path.join(dir, "src"), { recursive: true });
-  fs.cpSync(fixtureDir, path.join(dir, "services"), { recursive: true });
+  await copyFixture(fixtureDir, path.join(dir, "services"));
   fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"));
   fs.mkdirSync(path.join(dir, ".state"));
   const pulumiCommand = await PulumiCommand.get({ root: PULUMI_ROOT });
@@ -117,7 +165,7 @@ export async function openProject(fixtureDir: string, config: Record<string, str
 
 /** GET on 127.0.0.1 only (the network rule of these machines). */
 export async function httpGet(port: number, urlPath: string): Promise<{ status: number; body: string }> {
-  const res = await fetch(`http://127.0.0.1:${port}${urlPath}`, { signal: AbortSignal.timeout(5000) });
+  const res = await fetch(`http://127.0.0.1:${PORTS.get(port) ?? port}${urlPath}`, { signal: AbortSignal.timeout(5000) });
   return { status: res.status, body: await res.text() };
 }
 

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { docker, health, REPO_ROOT, removeLeftovers, skipReason } from "./harness";
+import { docker, health, REPO_ROOT, skipReason, TEST_STACK_PASSPHRASE } from "./harness";
 
 /**
  * The README's "Daily use" lines, typed one by one into a real interactive bash (in tmux) in a fresh
@@ -99,15 +99,16 @@ describe("the README's Daily use, typed into a real shell", { skip: skipReason("
   });
   after(() => {
     term?.close();
-    spawnSync("bash", ["-c", `source scripts/setup.sh >/dev/null 2>&1 && PULUMI_CONFIG_PASSPHRASE=test-stack-local pulumi destroy --yes --stack test >/dev/null 2>&1`], { cwd: dir, env: { ...process.env, PULUMI_BACKEND_URL: `file://${dir}/.pulumi-state`, SKIP_TOOLCHAIN: "1" } });
-    removeLeftovers(["pica-static"], ["proxy"], []);
+    // The stack's own destroy: it removes the proxy network only if it created it.
+    spawnSync("bash", ["-c", `source scripts/setup.sh >/dev/null 2>&1 && PULUMI_CONFIG_PASSPHRASE=${TEST_STACK_PASSPHRASE} pulumi destroy --yes --stack test >/dev/null 2>&1`], { cwd: dir, env: { ...process.env, PULUMI_BACKEND_URL: `file://${dir}/.pulumi-state`, SKIP_TOOLCHAIN: "1" } });
     fs.rmSync(dir, { recursive: true, force: true });
     fs.rmSync(term.log, { force: true });
     fs.rmSync(path.join(dir, "..", `${path.basename(dir)}.shell.sh`), { force: true });
   });
 
   it("every line works in order, the shell survives a failing check, and the tree stays clean", async () => {
-    removeLeftovers(["pica-static"], [], []);
+    // The README deploys the real service names: never remove someone's own pica-static.
+    assert.notEqual(spawnSync("docker", ["inspect", "pica-static"], { stdio: "ignore" }).status, 0, "a container named pica-static already runs on this engine; the README test deploys one: run it on another engine");
     const expected: Record<string, number> = { "npm run check -- --stack prod": 1 };
     for (const line of dailyUseLines()) {
       const command = line.replace(/\s+#.*$/, "");

@@ -4,11 +4,11 @@ import { performance } from "node:perf_hooks";
 import { after, before, describe, it } from "node:test";
 import { EngineEvent } from "@pulumi/pulumi/automation";
 import { findProductionNames } from "../../src/environment/rewrite";
-import { containerLabels, docker, dockerJson, health, httpGet, openProject, Project, removeLeftovers, REPO_ROOT, skipReason } from "./harness";
+import { containerLabels, docker, e2e, removeRunImages, dockerJson, health, httpGet, openProject, Project, removeLeftovers, REPO_ROOT, skipReason } from "./harness";
 
-const CONTAINERS = ["e2e-web", "e2e-app", "e2e-app-db"];
-const NETWORKS = ["e2e-app-db", "e2e-proxy"];
-const VOLUMES = ["e2e-app-data"];
+const CONTAINERS = [e2e("e2e-web"), e2e("e2e-app"), e2e("e2e-app-db")];
+const NETWORKS = [e2e("e2e-app-db"), e2e("e2e-proxy")];
+const VOLUMES = [e2e("e2e-app-data")];
 
 function env(name: string): Record<string, string> {
   const list: string[] = dockerJson("inspect", "--format", "{{json .Config.Env}}", name);
@@ -36,6 +36,8 @@ async function previewChanges(p: Project, unknowns: string[] = []): Promise<[str
 
 /** How the engine marks a value it will only know during the update. */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+after(removeRunImages);
 
 /** What an update did, without the resources it left as they were. */
 function changed(counts: Record<string, number> | undefined): Record<string, number> {
@@ -74,11 +76,11 @@ describe("the test stack, deployed for real", { skip: skipReason() }, () => {
     console.log(`# first up: ${((performance.now() - t0) / 1000).toFixed(1)} s, ${JSON.stringify(res.summary.resourceChanges)}`);
     assert.equal(res.summary.result, "succeeded");
     for (const c of CONTAINERS) assert.equal(docker("inspect", "--format", "{{.State.Status}}", c), "running", c);
-    assert.equal(health("e2e-web"), "healthy");
-    assert.equal(health("e2e-app-db"), "healthy");
+    assert.equal(health(e2e("e2e-web")), "healthy");
+    assert.equal(health(e2e("e2e-app-db")), "healthy");
     const page = await httpGet(18080, "/");
     assert.equal(page.status, 200);
-    assert.match(page.body, /Hello from e2e-web/);
+    assert.match(page.body, new RegExp(e2e(String.raw`Hello from e2e-web`)));
     // The app reaches its database by compose service name on the private network.
     const fromDb = await httpGet(18081, "/cgi-bin/db");
     assert.equal(fromDb.status, 200);
@@ -86,21 +88,21 @@ describe("the test stack, deployed for real", { skip: skipReason() }, () => {
   });
 
   it("applies the test environment: rewritten Traefik rules and config files, dummy secrets, image names untouched", async () => {
-    const labels = containerLabels("e2e-web");
-    assert.equal(labels["traefik.http.routers.e2e-web.rule"], "Host(`www.test.picasoft.net`)");
+    const labels = containerLabels(e2e("e2e-web"));
+    assert.equal(labels[e2e("traefik.http.routers.e2e-web.rule")], "Host(`www.test.picasoft.net`)");
     assert.equal(labels["dockerfiles.stack"], "test");
-    assert.equal(labels["dockerfiles.folder"], "e2e-web");
+    assert.equal(labels["dockerfiles.folder"], e2e("e2e-web"));
     assert.equal(labels["dockerfiles.service"], "web");
     assert.match(labels["dockerfiles.inputs"], /^[0-9a-f]{16}$/);
-    assert.equal(containerLabels("e2e-app-db").role, "database");
+    assert.equal(containerLabels(e2e("e2e-app-db")).role, "database");
     assert.match((await httpGet(18080, "/")).body, /https:\/\/wiki\.test\.picasoft\.net\//);
-    assert.match(docker("exec", "e2e-web", "cat", "/srv/www/index.html"), /wiki\.test\.picasoft\.net/);
-    const e = env("e2e-web");
+    assert.match(docker("exec", e2e("e2e-web"), "cat", "/srv/www/index.html"), /wiki\.test\.picasoft\.net/);
+    const e = env(e2e("e2e-web"));
     assert.equal(e.SITE_URL, "https://www.test.picasoft.net");
     assert.equal(e.WEB_PASSWORD, "dummy-web-password");
-    assert.equal(docker("exec", "e2e-web", "cat", "/run/secrets/api_token"), "dummy-api-token");
-    const imageId = docker("image", "inspect", "--format", "{{.Id}}", "registry.picasoft.net/e2e-web:1.0.0");
-    assert.equal(docker("inspect", "--format", "{{.Image}}", "e2e-web"), imageId);
+    assert.equal(docker("exec", e2e("e2e-web"), "cat", "/run/secrets/api_token"), "dummy-api-token");
+    const imageId = docker("image", "inspect", "--format", "{{.Id}}", e2e("registry.picasoft.net/e2e-web:1.0.0"));
+    assert.equal(docker("inspect", "--format", "{{.Image}}", e2e("e2e-web")), imageId);
   });
 
   it("no production name in any running container: its configuration and the files it was given", () => {
@@ -122,63 +124,63 @@ describe("the test stack, deployed for real", { skip: skipReason() }, () => {
   });
 
   it("an up after editing only a README changes nothing", async () => {
-    p.edit("services/e2e-app/README.md", (t) => t + "\nMore documentation.\n");
+    p.edit(e2e("services/e2e-app/README.md"), (t) => t + "\nMore documentation.\n");
     const res = await p.stack.up({ expectNoChanges: true });
     assert.equal(res.summary.result, "succeeded");
   });
 
   it("one changed line in one compose file: the preview shows that container only; data in its volume survives", async () => {
-    docker("exec", "e2e-app-db", "sh", "-c", "echo precious > /data/precious.txt");
-    const oldId = docker("inspect", "--format", "{{.Id}}", "e2e-app-db");
-    p.edit("services/e2e-app/docker-compose.yml", (t) => t.replace("role: database", "role: primary-database"));
+    docker("exec", e2e("e2e-app-db"), "sh", "-c", "echo precious > /data/precious.txt");
+    const oldId = docker("inspect", "--format", "{{.Id}}", e2e("e2e-app-db"));
+    p.edit(e2e("services/e2e-app/docker-compose.yml"), (t) => t.replace("role: database", "role: primary-database"));
     // The database container, and its health wait (run again for the new container); nothing of the app.
-    assert.deepEqual(await previewChanges(p), [["e2e-app/db", "replace"], ["e2e-app/db/healthy", "replace"]]);
+    assert.deepEqual(await previewChanges(p), [[e2e("e2e-app/db"), "replace"], [e2e("e2e-app/db/healthy"), "replace"]]);
     const res = await p.stack.up();
     assert.equal(res.summary.result, "succeeded");
-    assert.notEqual(docker("inspect", "--format", "{{.Id}}", "e2e-app-db"), oldId, "the container was replaced");
-    assert.equal(containerLabels("e2e-app-db").role, "primary-database");
-    assert.equal(docker("exec", "e2e-app-db", "cat", "/data/precious.txt"), "precious");
+    assert.notEqual(docker("inspect", "--format", "{{.Id}}", e2e("e2e-app-db")), oldId, "the container was replaced");
+    assert.equal(containerLabels(e2e("e2e-app-db")).role, "primary-database");
+    assert.equal(docker("exec", e2e("e2e-app-db"), "cat", "/data/precious.txt"), "precious");
     assert.equal((await httpGet(18081, "/cgi-bin/db")).body.trim(), "hello-from-db");
   });
 
   it("one changed environment variable: the preview replaces that container only, and rebuilds no image", async () => {
-    const image = docker("inspect", "--format", "{{.Image}}", "e2e-web");
-    p.edit("services/e2e-web/docker-compose.yml", (t) => t.replace("SITE_URL: https://www.picasoft.net", "SITE_URL: https://www2.picasoft.net"));
-    assert.deepEqual(await previewChanges(p), [["e2e-web/web", "replace"], ["e2e-web/web/healthy", "replace"]]);
+    const image = docker("inspect", "--format", "{{.Image}}", e2e("e2e-web"));
+    p.edit(e2e("services/e2e-web/docker-compose.yml"), (t) => t.replace("SITE_URL: https://www.picasoft.net", "SITE_URL: https://www2.picasoft.net"));
+    assert.deepEqual(await previewChanges(p), [[e2e("e2e-web/web"), "replace"], [e2e("e2e-web/web/healthy"), "replace"]]);
     const res = await p.stack.up();
     assert.deepEqual(changed(res.summary.resourceChanges), { replace: 2 });
-    assert.equal(env("e2e-web").SITE_URL, "https://www2.test.picasoft.net");
-    assert.equal(docker("inspect", "--format", "{{.Image}}", "e2e-web"), image, "same image, not rebuilt");
+    assert.equal(env(e2e("e2e-web")).SITE_URL, "https://www2.test.picasoft.net");
+    assert.equal(docker("inspect", "--format", "{{.Image}}", e2e("e2e-web")), image, "same image, not rebuilt");
   });
 
   it("a changed Dockerfile: the preview rebuilds that image and replaces its container, nothing unknown; up does exactly that", async () => {
-    const oldImage = docker("inspect", "--format", "{{.Image}}", "e2e-web");
-    p.edit("services/e2e-web/Dockerfile", (t) => t + 'LABEL org.picasoft.e2e="rebuilt"\n');
+    const oldImage = docker("inspect", "--format", "{{.Image}}", e2e("e2e-web"));
+    p.edit(e2e("services/e2e-web/Dockerfile"), (t) => t + 'LABEL org.picasoft.e2e="rebuilt"\n');
     const unknowns: string[] = [];
-    assert.deepEqual(await previewChanges(p, unknowns), [["e2e-web/web", "replace"], ["e2e-web/web/healthy", "replace"], ["e2e-web/web/image", "replace"]]);
+    assert.deepEqual(await previewChanges(p, unknowns), [[e2e("e2e-web/web"), "replace"], [e2e("e2e-web/web/healthy"), "replace"], [e2e("e2e-web/web/image"), "replace"]]);
     assert.deepEqual(unknowns, [], "every input of the new container is known at preview time");
     const res = await p.stack.up({ expectNoChanges: false });
     assert.deepEqual(changed(res.summary.resourceChanges), { replace: 3 });
-    const newImage = docker("image", "inspect", "--format", "{{.Id}}", "registry.picasoft.net/e2e-web:1.0.0");
+    const newImage = docker("image", "inspect", "--format", "{{.Id}}", e2e("registry.picasoft.net/e2e-web:1.0.0"));
     assert.notEqual(newImage, oldImage);
-    assert.equal(docker("inspect", "--format", "{{.Image}}", "e2e-web"), newImage, "the container runs the rebuilt image");
-    assert.equal(health("e2e-web"), "healthy");
+    assert.equal(docker("inspect", "--format", "{{.Image}}", e2e("e2e-web")), newImage, "the container runs the rebuilt image");
+    assert.equal(health(e2e("e2e-web")), "healthy");
     assert.equal((await p.stack.up({ expectNoChanges: true })).summary.result, "succeeded");
   });
 
   it("a healthcheck change really changes the container's healthcheck", async () => {
-    p.edit("services/e2e-web/docker-compose.yml", (t) => t.replace("interval: 2s", "interval: 3s"));
+    p.edit(e2e("services/e2e-web/docker-compose.yml"), (t) => t.replace("interval: 2s", "interval: 3s"));
     const res = await p.stack.up();
     assert.equal(res.summary.result, "succeeded");
-    const hc = dockerJson("inspect", "--format", "{{json .Config.Healthcheck}}", "e2e-web");
+    const hc = dockerJson("inspect", "--format", "{{json .Config.Healthcheck}}", e2e("e2e-web"));
     assert.equal(hc.Interval, 3_000_000_000);
-    assert.equal(health("e2e-web"), "healthy");
+    assert.equal(health(e2e("e2e-web")), "healthy");
   });
 
   it("destroy leaves no container, network or volume of the stack behind", async () => {
     const res = await p.stack.destroy();
     assert.equal(res.summary.result, "succeeded");
-    assert.equal(docker("ps", "-a", "--filter", "label=dockerfiles.stack=test", "--filter", "name=e2e-", "--format", "{{.Names}}"), "");
+    assert.equal(docker("ps", "-a", "--filter", "label=dockerfiles.stack=test", "--filter", e2e("name=e2e-"), "--format", "{{.Names}}"), "");
     const networks = docker("network", "ls", "--format", "{{.Name}}").split("\n");
     for (const n of NETWORKS) assert.ok(!networks.includes(n), `network ${n} removed`);
     const volumes = docker("volume", "ls", "--format", "{{.Name}}").split("\n");
@@ -191,14 +193,14 @@ describe("the test stack, deployed for real", { skip: skipReason() }, () => {
 describe("an external network that already exists on the machine", { skip: skipReason() }, () => {
   it("is used as it is by createExternalNetworks, and left in place by destroy", async () => {
     removeLeftovers(CONTAINERS, NETWORKS, VOLUMES);
-    docker("network", "create", "e2e-proxy");
+    docker("network", "create", e2e("e2e-proxy"));
     const p = await openProject(path.join(REPO_ROOT, "test/fixtures/services"));
     try {
       const res = await p.stack.up();
       assert.equal(res.summary.result, "succeeded");
-      assert.equal(dockerJson("inspect", "--format", "{{json .NetworkSettings.Networks}}", "e2e-web")["e2e-proxy"] !== undefined, true);
+      assert.equal(dockerJson("inspect", "--format", "{{json .NetworkSettings.Networks}}", e2e("e2e-web"))[e2e("e2e-proxy")] !== undefined, true);
       await p.stack.destroy();
-      assert.ok(docker("network", "ls", "--format", "{{.Name}}").split("\n").includes("e2e-proxy"), "a network the stack did not create stays");
+      assert.ok(docker("network", "ls", "--format", "{{.Name}}").split("\n").includes(e2e("e2e-proxy")), "a network the stack did not create stays");
     } finally {
       try {
         await p.stack.destroy();
@@ -213,21 +215,25 @@ describe("an external network that already exists on the machine", { skip: skipR
 
 describe("a container that never becomes healthy", { skip: skipReason() }, () => {
   it("makes up fail with a message naming the service and the end of its logs", async () => {
-    removeLeftovers(["e2e-sick"], [], []);
+    removeLeftovers([e2e("e2e-sick")], [], []);
     const p = await openProject(path.join(REPO_ROOT, "test/fixtures/unhealthy"));
     try {
       await assert.rejects(p.stack.up(), (e: Error) => {
-        assert.match(e.message, /e2e-sick\/sick: container e2e-sick is unhealthy\./);
+        assert.match(e.message, new RegExp(e2e(String.raw`e2e-sick\/sick: container e2e-sick is unhealthy\.`)));
         assert.match(e.message, /Last health check: exit code 1/);
-        assert.match(e.message, /Last 20 lines of its logs:\n\s+starting e2e-sick\n\s+fatal: cannot open \/etc\/e2e-sick\.conf/);
-        assert.match(e.message, /More: docker logs e2e-sick/);
+        // Its stdout and stderr lines, in whichever order Docker merged the two streams.
+        const logs = e.message.slice(e.message.indexOf("Last 20 lines of its logs:"));
+        assert.match(logs, new RegExp(e2e(String.raw`^Last 20 lines of its logs:\n(\s+(starting e2e-sick|fatal: cannot open \/etc\/e2e-sick\.conf)\n){2}`)));
+        assert.match(logs, new RegExp(e2e("starting e2e-sick")));
+        assert.match(logs, new RegExp(e2e(String.raw`fatal: cannot open \/etc\/e2e-sick\.conf`)));
+        assert.match(e.message, new RegExp(e2e(String.raw`More: docker logs e2e-sick`)));
         return true;
       });
     } finally {
       try {
         await p.stack.destroy();
       } catch {
-        removeLeftovers(["e2e-sick"], [], []);
+        removeLeftovers([e2e("e2e-sick")], [], []);
       }
       await p.cleanup();
     }
