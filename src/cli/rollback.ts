@@ -44,7 +44,7 @@ export function summariseByService(changes: readonly PlannedChange[]): string[] 
   for (const c of changes) {
     const folder = c.name.includes("/") ? c.name.split("/")[0] : c.name;
     const list = byService.get(folder) ?? [];
-    list.push(`${c.name.slice(folder.length + 1) || c.type.split(":").pop()} (${c.op})`);
+    list.push(`${c.name.slice(folder.length + 1) || c.type.split(":").pop()} (${DESTRUCTIVE.includes(c.op) && c.op !== "delete" ? "replace" : c.op})`);
     byService.set(folder, list);
   }
   return [...byService.entries()].sort().map(([folder, list]) => `  ${folder}: ${list.join(", ")}`);

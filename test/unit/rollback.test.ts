@@ -30,6 +30,9 @@ describe("rollback's reading of a preview", () => {
 
   it("says per service what changes", () => {
     assert.deepEqual(summariseByService(plannedChanges(events.slice(0, 4))), ["  pica-pad: app (replace)", "  pica-static: web (update)"]);
+    // The steps of one replacement read as "replace".
+    const steps = ["delete-replaced", "replace", "create-replacement"].map((op) => pre("command:local:Command", "pica-static/web/image", op));
+    assert.deepEqual(summariseByService(plannedChanges(steps)), ["  pica-static: web/image (replace)"]);
   });
 });
 
