@@ -126,6 +126,42 @@ export function healthWait(name: string, who: string, container: pulumi.Output<s
   }, opts);
 }
 
+const WAIT_COMPLETED = `
+deadline=$((SECONDS + TIMEOUT))
+while :; do
+  state="$(docker inspect --format '{{.State.Status}} {{.State.ExitCode}}' "$CONTAINER" 2>&1)" ||
+    { echo "$WHO: cannot inspect container $CONTAINER: $state" >&2; exit 1; }
+  case "$state" in
+    "exited 0") exit 0 ;;
+    exited*|dead*) why="exited with code \${state#* }"; break ;;
+  esac
+  if [ "$SECONDS" -ge "$deadline" ]; then why="has not finished after \${TIMEOUT}s"; break; fi
+  sleep 0.5
+done
+{
+  echo "$WHO: container $CONTAINER $why; what waits for it to complete (depends_on: service_completed_successfully) was not started."
+  echo "Last 20 lines of its logs:"
+  docker logs --tail 20 "$CONTAINER" 2>&1 | sed 's/^/    /'
+  echo "More: docker logs $CONTAINER"
+} >&2
+exit 1
+`;
+
+/**
+ * Waits until a one-shot container (a migration, an init job) has exited with code 0, as compose's
+ * `service_completed_successfully`; fails naming the service, with its exit code and logs. Runs again
+ * whenever the container is replaced.
+ */
+export function completionWait(name: string, who: string, container: pulumi.Output<string>, containerId: pulumi.Output<string>, timeoutSeconds: number, host: string | undefined, opts: pulumi.CustomResourceOptions): command.local.Command {
+  return new command.local.Command(name, {
+    interpreter: shell(WAIT_COMPLETED),
+    create: "wait-completed",
+    environment: { ...dockerHostEnv(host), WHO: who, CONTAINER: container, TIMEOUT: String(timeoutSeconds) },
+    triggers: [containerId],
+    logging: "none",
+  }, opts);
+}
+
 const ENSURE_NETWORK = `
 if docker network inspect "$NETWORK" >/dev/null 2>&1; then echo existing
 else docker network create "$NETWORK" >/dev/null; echo created; fi

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ContainerPlan, ServicePlan } from "../environment/plan";
 import { RegistrySettings, StackKind } from "../settings";
 import { renderContainerSettings } from "../validate/containerSettings";
-import { healthWait, imageBuild } from "./dockerCommands";
+import { completionWait, healthWait, imageBuild } from "./dockerCommands";
 
 export interface ServiceDeploymentArgs {
   readonly plan: ServicePlan;
@@ -24,7 +24,12 @@ interface Declared {
   readonly container: docker.Container;
   /** The health wait, for containers with a healthcheck. */
   readonly healthy?: pulumi.Resource;
+  /** The wait for a one-shot container to exit with code 0, when another service depends on it so. */
+  readonly completed?: pulumi.Resource;
 }
+
+/** How long `up` waits for a one-shot container (a migration) to complete. */
+const COMPLETION_TIMEOUT_SECONDS = 30 * 60;
 
 /**
  * One service folder on one stack: its networks, volumes, images and containers. Logical names are
@@ -43,10 +48,12 @@ export class ServiceDeployment extends pulumi.ComponentResource {
     const volumes = this.declareVolumes(plan);
     const images = this.declareImages(plan, args.registry);
     const declared = new Map<string, Declared>();
+    // Containers others wait for to complete are one-shot jobs: they may stop, and that is success.
+    const jobs = new Set(plan.containers.flatMap((c) => c.dependsOn.filter((d) => d.condition === "service_completed_successfully").map((d) => d.service)));
     for (const c of inDependencyOrder(plan.containers)) {
       const image = "built" in c.image ? images.built.get(c.image.built)! : images.remote.get(c.image.remote)!;
       const after = [...image.after, ...networks.after, ...c.dependsOn.map((d) => dependencyOf(declared.get(d.service)!, d.condition))];
-      declared.set(c.service, this.declareContainer(plan, c, image.ref, networks.names, volumes, after));
+      declared.set(c.service, this.declareContainer(plan, c, { image: image.ref, networks: networks.names, volumes, job: jobs.has(c.service) }, after));
     }
     this.registerOutputs({ containers: this.containers, images: this.images });
   }
@@ -118,9 +125,11 @@ export class ServiceDeployment extends pulumi.ComponentResource {
     return { built, remote };
   }
 
-  private declareContainer(plan: ServicePlan, c: ContainerPlan, image: pulumi.Input<string>, networks: ReadonlyMap<string, pulumi.Input<string>>, volumes: ReadonlyMap<string, pulumi.Input<string>>, after: pulumi.Resource[]): Declared {
+  private declareContainer(plan: ServicePlan, c: ContainerPlan, refs: { image: pulumi.Input<string>; networks: ReadonlyMap<string, pulumi.Input<string>>; volumes: ReadonlyMap<string, pulumi.Input<string>>; job: boolean }, after: pulumi.Resource[]): Declared {
     const who = `${plan.folder}/${c.service}`;
-    const container = new docker.Container(who, containerArgs(c, image, networks, volumes), {
+    // A job's container stops when done: the provider must not restart it at every update.
+    const args = { ...containerArgs(c, refs.image, refs.networks, refs.volumes), ...(refs.job ? { mustRun: false } : {}) };
+    const container = new docker.Container(who, args, {
       parent: this,
       dependsOn: after,
       // Fixed names and host ports make create-before-delete fail with a conflict.
@@ -129,14 +138,18 @@ export class ServiceDeployment extends pulumi.ComponentResource {
       replaceOnChanges: ["healthcheck"],
     });
     this.containers[c.service] = container.name;
-    const healthy = c.waitSeconds === undefined ? undefined : healthWait(`${who}/healthy`, who, container.name, container.id, c.waitSeconds, plan.host, { parent: this, dependsOn: [container] });
-    return { container, healthy };
+    const opts = { parent: this, dependsOn: [container] };
+    const healthy = c.waitSeconds === undefined ? undefined : healthWait(`${who}/healthy`, who, container.name, container.id, c.waitSeconds, plan.host, opts);
+    const completed = refs.job ? completionWait(`${who}/completed`, who, container.name, container.id, COMPLETION_TIMEOUT_SECONDS, plan.host, opts) : undefined;
+    return { container, healthy, completed };
   }
 }
 
-/** What a dependent container waits for: the dependency's creation, or its health check. */
+/** What a dependent container waits for: the dependency's creation, its health check, or its completion. */
 function dependencyOf(d: Declared, condition: ContainerPlan["dependsOn"][number]["condition"]): pulumi.Resource {
-  return condition === "service_healthy" && d.healthy ? d.healthy : d.container;
+  if (condition === "service_healthy" && d.healthy) return d.healthy;
+  if (condition === "service_completed_successfully" && d.completed) return d.completed;
+  return d.container;
 }
 
 /**

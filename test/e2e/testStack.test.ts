@@ -47,7 +47,7 @@ function changed(counts: Record<string, number> | undefined): Record<string, num
 
 /** Every container on the engine, running or not: builds and tests must leave it as they found it. */
 function allContainers(): string[] {
-  return docker("ps", "-a", "--format", "{{.ID}} {{.Names}} {{.Status}}").split("\n").filter((l) => l !== "").sort();
+  return docker("ps", "-a", "--format", "{{.ID}} {{.Names}}").split("\n").filter((l) => l !== "").sort();
 }
 
 describe("the test stack, deployed for real", { skip: skipReason() }, () => {
@@ -71,6 +71,7 @@ describe("the test stack, deployed for real", { skip: skipReason() }, () => {
   });
 
   it("up: every container runs, health-checked ones are healthy, apps answer on 127.0.0.1", async () => {
+    const since = Math.floor(Date.now() / 1000) - 1;
     const t0 = performance.now();
     const res = await p.stack.up();
     console.log(`# first up: ${((performance.now() - t0) / 1000).toFixed(1)} s, ${JSON.stringify(res.summary.resourceChanges)}`);
@@ -85,6 +86,12 @@ describe("the test stack, deployed for real", { skip: skipReason() }, () => {
     const fromDb = await httpGet(18081, "/cgi-bin/db");
     assert.equal(fromDb.status, 200);
     assert.equal(fromDb.body.trim(), "hello-from-db");
+    // The app is written before its database in the compose file, and waits for it to be healthy.
+    const events = docker("events", "--since", String(since), "--until", String(Math.ceil(Date.now() / 1000) + 1), "--filter", "type=container", "--format", "{{.TimeNano}} {{.Actor.Attributes.name}} {{.Status}}").split("\n");
+    const at = (name: string, status: string): bigint => BigInt(events.find((l) => l.endsWith(` ${name} ${status}`))?.split(" ")[0] ?? "0");
+    const dbHealthy = at(e2e("e2e-app-db"), "health_status: healthy");
+    const appStarted = at(e2e("e2e-app"), "start");
+    assert.ok(dbHealthy > 0n && appStarted > dbHealthy, `the app started (${appStarted}) after its database was healthy (${dbHealthy})`);
   });
 
   it("applies the test environment: rewritten Traefik rules and config files, dummy secrets, image names untouched", async () => {
