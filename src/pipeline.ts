@@ -48,7 +48,8 @@ export function planDeployment(ctx: StackContext, opts: PlanOptions = {}): Deplo
     problems.push(...loaded.problems);
     if (!loaded.project) continue;
     const conventions = checkConventions(loaded.project, view, settings.registry.server);
-    problems.push(...(opts.forCheck ? conventions : conventions.map((p) => warning(p.file, p.message, p.line === undefined ? undefined : { line: p.line, column: p.column ?? 1 }))));
+    const asErrors = opts.forCheck && settings.conventions === "errors";
+    problems.push(...(asErrors ? conventions : conventions.map((p) => warning(p.file, p.message, p.line === undefined ? undefined : { line: p.line, column: p.column ?? 1 }))));
     const planned = planService(loaded.project, ctx);
     problems.push(...planned.problems);
     // A folder with any error is reported, never deployed.

@@ -35,6 +35,11 @@ export interface StackSettings {
   /** Docker host per service folder (`ssh://deploy@pica02`); others use `dockerHost`. */
   readonly hosts: Readonly<Record<string, string>>;
   readonly secrets: ConfiguredSecrets;
+  /**
+   * The organisation's conventions (README, CHANGELOG, registry naming, pinned tags): errors, or
+   * warnings for a plain compose repository. Compose rules stay errors either way.
+   */
+  readonly conventions: "errors" | "warnings";
 }
 
 export const DEFAULT_REGISTRY = "registry.picasoft.net";
@@ -104,8 +109,16 @@ export function readSettings(stack: string, get: (key: string) => string | undef
     createExternalNetworks: c.bool("createExternalNetworks", false),
     ...readHosts(c),
     secrets: typeof secrets === "object" && secrets !== null ? secrets : {},
+    conventions: readConventions(c),
   };
   return c.problems.length > 0 ? { problems: c.problems } : { settings, problems: c.problems };
+}
+
+function readConventions(c: ConfigReader): StackSettings["conventions"] {
+  const raw = c.get("conventions") || "errors";
+  if (raw === "errors" || raw === "warnings") return raw;
+  c.problem(`config key 'conventions' must be 'errors' (the organisation's repository) or 'warnings' (another compose repository), not '${raw}'`);
+  return "errors";
 }
 
 function readHosts(c: ConfigReader): Pick<StackSettings, "dockerHost" | "hosts"> {

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { error, Problem } from "../problems";
+import { error, Problem, warning } from "../problems";
 import { dockerfileInContext, readBuildContext } from "../read/buildContext";
 import { FileView, joinPath } from "../read/files";
 import { StackSettings } from "../settings";
@@ -116,7 +116,8 @@ function planImage(svc: ServiceDefinition, project: ComposeProject, ctx: StackCo
   const image = svc.image ?? "";
   const unpinned = unpinnedReason(image);
   if (svc.image !== undefined && unpinned) {
-    problems.push(error(doc.file, `services.${svc.name}.image '${image}' ${unpinned}; pin a precise version so that every commit can be deployed again`, doc.locate([...svc.path, "image"])));
+    const pin = ctx.settings.conventions === "errors" ? error : warning;
+    problems.push(pin(doc.file, `services.${svc.name}.image '${image}' ${unpinned}; pin a precise version so that every commit can be deployed again`, doc.locate([...svc.path, "image"])));
   }
   if (!svc.build) return { ref: { remote: image } };
   const built = planBuiltImage(svc, image, ctx);

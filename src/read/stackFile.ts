@@ -9,7 +9,11 @@ const PROJECT = "dockerfiles";
 export function stackConfigFromFile(root: string, stack: string): (key: string) => string | undefined {
   const file = path.join(root, `Pulumi.${stack}.yaml`);
   const parsed = fs.existsSync(file) ? (YAML.parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null) : null;
-  const config: Record<string, unknown> = parsed?.config ?? {};
+  // Values the project file gives as defaults (`Pulumi.yaml`: config.<key>.default), as Pulumi does.
+  const projectFile = path.join(root, "Pulumi.yaml");
+  const project = fs.existsSync(projectFile) ? (YAML.parse(fs.readFileSync(projectFile, "utf8")) as { config?: Record<string, { default?: unknown } | undefined> } | null) : null;
+  const defaults = Object.fromEntries(Object.entries(project?.config ?? {}).filter(([, v]) => v?.default !== undefined).map(([k, v]) => [`${PROJECT}:${k}`, v?.default]));
+  const config: Record<string, unknown> = { ...defaults, ...(parsed?.config ?? {}) };
   const hideSecure = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(hideSecure);
     if (v && typeof v === "object") {

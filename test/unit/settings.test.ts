@@ -82,3 +82,33 @@ describe("stack settings", () => {
     assert.deepEqual(ok.problems.filter((p) => p.severity === "error"), []);
   });
 });
+
+describe("another compose repository: the organisation's conventions as warnings", () => {
+  const files = {
+    // No README, no CHANGELOG, a home-built image outside the registry, an unpinned image.
+    "services/app/docker-compose.yml": "services:\n  web:\n    image: example/web:1.0\n    build: .\n  cache:\n    image: redis\n",
+    "services/app/Dockerfile": "FROM debian:bookworm-slim\n",
+  };
+  const settingsWith = (conventions?: string) => readSettings("test", (k) => (k === "kind" ? "test" : k === "conventions" ? conventions : undefined));
+
+  it("are errors by default, for check and deploy alike", () => {
+    const plan = planDeployment({ settings: settingsWith().settings!, view: new MemoryFiles(files), environment: () => undefined }, { forCheck: true });
+    const errors = plan.problems.filter((p) => p.severity === "error").map((p) => p.message);
+    assert.equal(errors.length, 4, errors.join("\n"));
+    assert.deepEqual(plan.services, []);
+  });
+
+  it("become warnings with conventions: warnings, and the folder deploys; compose rules stay errors", () => {
+    const plan = planDeployment({ settings: settingsWith("warnings").settings!, view: new MemoryFiles(files), environment: () => undefined }, { forCheck: true });
+    assert.deepEqual(plan.problems.filter((p) => p.severity === "error"), []);
+    assert.equal(plan.problems.filter((p) => p.severity === "warning").length, 4);
+    assert.deepEqual(plan.services.map((s) => s.folder), ["app"]);
+    const broken = { ...files, "services/app/docker-compose.yml": files["services/app/docker-compose.yml"] + "    restart: sometimes\n" };
+    const still = planDeployment({ settings: settingsWith("warnings").settings!, view: new MemoryFiles(broken), environment: () => undefined }, { forCheck: true });
+    assert.match(still.problems.filter((p) => p.severity === "error").map((p) => p.message).join("\n"), /restart must be no, always/);
+  });
+
+  it("refuses any other value", () => {
+    assert.match(settingsWith("sometimes").problems[0].message, /config key 'conventions' must be 'errors'/);
+  });
+});
