@@ -76,7 +76,11 @@ async function confirm(stackName: string): Promise<string | undefined> {
   return answer === "y" || answer === "yes" ? undefined : "cancelled";
 }
 
-export async function rollback(argv: string[], root: string, out: (line: string) => void): Promise<number> {
+/**
+ * `out` receives the command's own lines; `progress` the engine's preview and update output (the
+ * terminal by default).
+ */
+export async function rollback(argv: string[], root: string, out: (line: string) => void, progress: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
   const args = argv.filter((a) => a !== "--yes");
   const yes = argv.includes("--yes");
   if (args.length !== 2) {
@@ -103,7 +107,7 @@ export async function rollback(argv: string[], root: string, out: (line: string)
   out(`rollback: previewing ${stackName} at ${ref} (${sha.slice(0, 12)}), before: ${previous || "working tree"}`);
   const events: EngineEvent[] = [];
   try {
-    await stack.preview({ diff: true, onOutput: (s) => process.stdout.write(s), onEvent: (e) => events.push(e) });
+    await stack.preview({ diff: true, onOutput: progress, onEvent: (e) => events.push(e) });
   } catch (e) {
     await restore();
     out(`rollback: the preview failed; nothing was changed and servicesRef is back to ${previous || "the working tree"}.\n${explainPulumiError(e, stackName)}`);
@@ -129,7 +133,7 @@ export async function rollback(argv: string[], root: string, out: (line: string)
     return 1;
   }
   try {
-    await stack.up({ onOutput: (s) => process.stdout.write(s) });
+    await stack.up({ onOutput: progress });
   } catch (e) {
     out(`rollback: pulumi up failed; servicesRef stays at ${sha.slice(0, 12)} so that you can fix and retry (pulumi up), or roll back elsewhere.\n${explainPulumiError(e, stackName)}`);
     return 1;

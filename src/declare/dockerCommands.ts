@@ -82,7 +82,12 @@ export function imageBuild(name: string, who: string, img: BuiltImagePlan, regis
     stdin: img.files.map((f) => `./${f}`).join("\n") + "\n",
     triggers: [img.buildHash],
     logging: "stderr",
-  }, opts);
+  }, {
+    ...opts,
+    // Where the context lies (the working tree, or the stable checkout of a deployed revision) is not
+    // what is built: the hash says that. A replacement, when the hash changes, uses the new place.
+    ignoreChanges: ["environment.CONTEXT"],
+  });
 }
 
 const WAIT_HEALTHY = `

@@ -117,6 +117,8 @@ export function removeRunImages(): void {
 export interface Project {
   dir: string;
   stack: Stack;
+  /** What the project's Pulumi commands run with (backend, passphrase). */
+  env: Record<string, string>;
   /** Path of a file in the project copy. */
   file(rel: string): string;
   edit(rel: string, change: (text: string) => string): void;
@@ -135,22 +137,18 @@ export async function openProject(fixtureDir: string, config: Record<string, str
   fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"));
   fs.mkdirSync(path.join(dir, ".state"));
   const pulumiCommand = await PulumiCommand.get({ root: PULUMI_ROOT });
-  const stack = await LocalWorkspace.createOrSelectStack(
-    { stackName, workDir: dir },
-    {
-      pulumiCommand,
-      envVars: {
-        PULUMI_BACKEND_URL: `file://${dir}/.state`,
-        PULUMI_CONFIG_PASSPHRASE: TEST_STACK_PASSPHRASE,
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-        PULUMI_HOME,
-      },
-    },
-  );
+  const env = {
+    PULUMI_BACKEND_URL: `file://${dir}/.state`,
+    PULUMI_CONFIG_PASSPHRASE: TEST_STACK_PASSPHRASE,
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_HOME,
+  };
+  const stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir: dir }, { pulumiCommand, envVars: env });
   for (const [k, v] of Object.entries(config)) await stack.setConfig(`dockerfiles:${k}`, { value: v });
   return {
     dir,
     stack,
+    env,
     file: (rel) => path.join(dir, rel),
     edit(rel, change) {
       const p = path.join(dir, rel);
