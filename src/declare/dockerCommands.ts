@@ -116,21 +116,6 @@ done
 exit 1
 `;
 
-/**
- * Waits until the container is healthy; fails fast when Docker calls it unhealthy or it stops,
- * naming the service and showing its last health check and logs. Runs again whenever the container
- * is replaced. Containers that depend on it with `service_healthy` are created after it.
- */
-export function healthWait(name: string, who: string, container: pulumi.Output<string>, containerId: pulumi.Output<string>, timeoutSeconds: number, host: string | undefined, opts: pulumi.CustomResourceOptions): command.local.Command {
-  return new command.local.Command(name, {
-    interpreter: shell(WAIT_HEALTHY),
-    create: "wait-healthy",
-    environment: { ...dockerHostEnv(host), WHO: who, CONTAINER: container, TIMEOUT: String(timeoutSeconds) },
-    triggers: [containerId],
-    logging: "none",
-  }, opts);
-}
-
 const WAIT_COMPLETED = `
 deadline=$((SECONDS + TIMEOUT))
 while :; do
@@ -153,14 +138,15 @@ exit 1
 `;
 
 /**
- * Waits until a one-shot container (a migration, an init job) has exited with code 0, as compose's
- * `service_completed_successfully`; fails naming the service, with its exit code and logs. Runs again
- * whenever the container is replaced.
+ * Waits for a container: until it is healthy (failing fast when Docker calls it unhealthy or it stops),
+ * or until a one-shot container has exited with code 0 (compose's `service_completed_successfully`).
+ * A failure names the service and shows its logs (and its last health check). Runs again whenever the
+ * container is replaced; what depends on the container with that condition is created after it.
  */
-export function completionWait(name: string, who: string, container: pulumi.Output<string>, containerId: pulumi.Output<string>, timeoutSeconds: number, host: string | undefined, opts: pulumi.CustomResourceOptions): command.local.Command {
+export function containerWait(until: "healthy" | "completed", name: string, who: string, container: pulumi.Output<string>, containerId: pulumi.Output<string>, timeoutSeconds: number, host: string | undefined, opts: pulumi.CustomResourceOptions): command.local.Command {
   return new command.local.Command(name, {
-    interpreter: shell(WAIT_COMPLETED),
-    create: "wait-completed",
+    interpreter: shell(until === "healthy" ? WAIT_HEALTHY : WAIT_COMPLETED),
+    create: `wait-${until}`,
     environment: { ...dockerHostEnv(host), WHO: who, CONTAINER: container, TIMEOUT: String(timeoutSeconds) },
     triggers: [containerId],
     logging: "none",

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ContainerPlan, ServicePlan } from "../environment/plan";
 import { RegistrySettings, StackKind } from "../settings";
 import { renderContainerSettings } from "../validate/containerSettings";
-import { completionWait, healthWait, imageBuild } from "./dockerCommands";
+import { containerWait, imageBuild } from "./dockerCommands";
 
 export interface ServiceDeploymentArgs {
   readonly plan: ServicePlan;
@@ -139,8 +139,8 @@ export class ServiceDeployment extends pulumi.ComponentResource {
     });
     this.containers[c.service] = container.name;
     const opts = { parent: this, dependsOn: [container] };
-    const healthy = c.waitSeconds === undefined ? undefined : healthWait(`${who}/healthy`, who, container.name, container.id, c.waitSeconds, plan.host, opts);
-    const completed = refs.job ? completionWait(`${who}/completed`, who, container.name, container.id, COMPLETION_TIMEOUT_SECONDS, plan.host, opts) : undefined;
+    const healthy = c.waitSeconds === undefined ? undefined : containerWait("healthy", `${who}/healthy`, who, container.name, container.id, c.waitSeconds, plan.host, opts);
+    const completed = refs.job ? containerWait("completed", `${who}/completed`, who, container.name, container.id, COMPLETION_TIMEOUT_SECONDS, plan.host, opts) : undefined;
     return { container, healthy, completed };
   }
 }
