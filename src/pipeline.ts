@@ -47,7 +47,7 @@ export function planDeployment(ctx: StackContext, opts: PlanOptions = {}): Deplo
     const loaded = loadService(folder, ctx.environment);
     problems.push(...loaded.problems);
     if (!loaded.project) continue;
-    const conventions = checkConventions(loaded.project, view, settings.registry.server);
+    const conventions = checkConventions(loaded.project, settings.registry.server);
     const asErrors = opts.forCheck && settings.conventions === "errors";
     problems.push(...(asErrors ? conventions : conventions.map((p) => warning(p.file, p.message, p.line === undefined ? undefined : { line: p.line, column: p.column ?? 1 }))));
     const planned = planService(loaded.project, ctx);

@@ -18,13 +18,21 @@ export const LABELS = {
   inputs: "dockerfiles.inputs",
 } as const;
 
-export interface StackContext {
+/**
+ * What the environment stage knows besides a service's compose project: the stack, the deploying
+ * machine's variables, where build contexts lie. No file access: a folder's files come with it.
+ */
+export interface EnvironmentContext {
   readonly settings: StackSettings;
-  readonly view: FileView;
   /** The environment of the machine running the program (compose's variable source). */
   readonly environment: Lookup;
   /** Directory prefixed to build contexts (the stable checkout when deploying a git revision). */
   readonly buildRoot?: string;
+}
+
+/** The whole pipeline's input: where the service folders are read from, and the other stacks. */
+export interface StackContext extends EnvironmentContext {
+  readonly view: FileView;
   /** The prod stacks' settings (from their stack files): the test stack must not reach their machines. */
   readonly prodStacks?: readonly StackSettings[];
 }
@@ -46,7 +54,7 @@ export function unpinnedReason(image: string): string | undefined {
  * stack. Test: production names rewritten everywhere a container reads them (never in image names),
  * example secrets. Prod: real secrets, images pushed, data volumes protected.
  */
-export function planService(project: ComposeProject, ctx: StackContext): { plan?: ServicePlan; problems: Problem[] } {
+export function planService(project: ComposeProject, ctx: EnvironmentContext): { plan?: ServicePlan; problems: Problem[] } {
   const { settings } = ctx;
   const { folder } = project;
   const problems: Problem[] = [];
@@ -111,7 +119,7 @@ function planVolumes(project: ComposeProject, isTest: boolean): VolumePlan[] {
 }
 
 /** The image a service runs: pinned, and for a home-built one, what it is built from. */
-function planImage(svc: ServiceDefinition, project: ComposeProject, ctx: StackContext, problems: Problem[]): { ref: ContainerPlan["image"]; built?: BuiltImagePlan } {
+function planImage(svc: ServiceDefinition, project: ComposeProject, ctx: EnvironmentContext, problems: Problem[]): { ref: ContainerPlan["image"]; built?: BuiltImagePlan } {
   const doc = project.document;
   const image = svc.image ?? "";
   const unpinned = unpinnedReason(image);
@@ -120,22 +128,22 @@ function planImage(svc: ServiceDefinition, project: ComposeProject, ctx: StackCo
     problems.push(pin(doc.file, `services.${svc.name}.image '${image}' ${unpinned}; pin a precise version so that every commit can be deployed again`, doc.locate([...svc.path, "image"])));
   }
   if (!svc.build) return { ref: { remote: image } };
-  const built = planBuiltImage(svc, image, ctx);
+  const built = planBuiltImage(svc, image, project.folder.files, ctx);
   problems.push(...built.problems.map((message) => error(doc.file, message, doc.locate([...svc.path, "build"]))));
   return { ref: { built: svc.name, buildHash: built.plan?.buildHash ?? "" }, built: built.plan };
 }
 
 /** The container as compose describes it, with this stack's secrets; before test rewrites and hashing. */
-function planContainer(svc: ServiceDefinition, project: ComposeProject, ctx: StackContext, planned: { networks: NetworkPlan[]; volumes: VolumePlan[]; image: ContainerPlan["image"] }, problems: Problem[]): Omit<ContainerPlan, "inputsHash"> {
-  const secrets: SecretSource = { kind: ctx.settings.kind, view: ctx.view, folder: project.folder.name, configured: ctx.settings.secrets, environment: ctx.environment };
-  const files = planFiles(svc, project, ctx.view, secrets, planned.volumes, problems);
+function planContainer(svc: ServiceDefinition, project: ComposeProject, ctx: EnvironmentContext, planned: { networks: NetworkPlan[]; volumes: VolumePlan[]; image: ContainerPlan["image"] }, problems: Problem[]): Omit<ContainerPlan, "inputsHash"> {
+  const secrets: SecretSource = { kind: ctx.settings.kind, view: project.folder.files, folder: project.folder.name, configured: ctx.settings.secrets, environment: ctx.environment };
+  const files = planFiles(svc, project, secrets, planned.volumes, problems);
   const health = planHealth(svc, project, problems);
   return {
     service: svc.name,
     labels: svc.labels,
     name: svc.containerName ?? `${project.projectName}-${svc.name}`,
     image: planned.image,
-    env: planEnvironment(svc, project.document, ctx, secrets, problems),
+    env: planEnvironment(svc, project, ctx, secrets, problems),
     ports: svc.ports.map((p) => ({ internal: p.target, external: p.published, ip: p.hostIp ?? "0.0.0.0", protocol: p.protocol })),
     ...files,
     networks: svc.networks.map((a) => {
@@ -154,7 +162,7 @@ function planContainer(svc: ServiceDefinition, project: ComposeProject, ctx: Sta
  * On the test stack every production name rewritten (what cannot be is an error at its line); then
  * the identity labels and the hash of the container's inputs.
  */
-function finishContainer(planned: Omit<ContainerPlan, "inputsHash">, svc: ServiceDefinition, project: ComposeProject, ctx: StackContext, built: BuiltImagePlan | undefined, rewrites: Map<string, number>, problems: Problem[]): ContainerPlan {
+function finishContainer(planned: Omit<ContainerPlan, "inputsHash">, svc: ServiceDefinition, project: ComposeProject, ctx: EnvironmentContext, built: BuiltImagePlan | undefined, rewrites: Map<string, number>, problems: Problem[]): ContainerPlan {
   const { settings } = ctx;
   let base = planned;
   if (settings.kind === "test") {
@@ -175,14 +183,14 @@ function finishContainer(planned: Omit<ContainerPlan, "inputsHash">, svc: Servic
  * build uses. The hash, not the provider, decides rebuilds and the replacement of the containers that
  * run the image, so the preview knows both exactly.
  */
-function planBuiltImage(svc: ServiceDefinition, imageName: string, ctx: StackContext): { plan?: BuiltImagePlan; problems: string[] } {
+function planBuiltImage(svc: ServiceDefinition, imageName: string, files: FileView, ctx: EnvironmentContext): { plan?: BuiltImagePlan; problems: string[] } {
   const build = svc.build!;
   const where = `services.${svc.name}.build`;
-  if (ctx.view.kind(build.dockerfile) !== "file") return { problems: [`${where}: no Dockerfile at ${build.dockerfile}`] };
+  if (files.kind(build.dockerfile) !== "file") return { problems: [`${where}: no Dockerfile at ${build.dockerfile}`] };
   if (!dockerfileInContext(build.context, build.dockerfile)) {
     return { problems: [`${where}: the Dockerfile ${build.dockerfile} lies outside the build context ${build.context || "."}; move it into the context`] };
   }
-  const context = readBuildContext(ctx.view, build.context, build.dockerfile);
+  const context = readBuildContext(files, build.context, build.dockerfile);
   const odd = context.files.find((f) => /[\n\r]/.test(f));
   if (odd !== undefined) return { problems: [`${where}: the file name ${JSON.stringify(odd)} in the build context holds a line break; rename it`] };
   const dockerfile = build.context === "" ? build.dockerfile : build.dockerfile.slice(build.context.length + 1);

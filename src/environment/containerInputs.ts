@@ -1,10 +1,9 @@
 import { error, Problem, warning } from "../problems";
 import { FileView, listFilesBelow, readText } from "../read/files";
-import { ComposeDocument } from "../validate/composeDocument";
 import { ComposeProject, ServiceDefinition } from "../validate/composeProject";
 import { goDuration } from "../validate/durations";
 import { envFileProblems, parseEnvFile } from "../validate/envFile";
-import type { StackContext } from "./applyStack";
+import type { EnvironmentContext } from "./applyStack";
 import { ContainerMount, ContainerPlan, EnvVar, HealthcheckPlan, Upload, VolumePlan } from "./plan";
 import { isSecretEnvFile, resolveSecretEnvFile, resolveSecretFile, SecretSource } from "./secrets";
 
@@ -14,7 +13,8 @@ import { isSecretEnvFile, resolveSecretEnvFile, resolveSecretFile, SecretSource 
  */
 
 /** env_files first, then `environment:` (compose's precedence), sorted for stable diffs. */
-export function planEnvironment(svc: ServiceDefinition, doc: ComposeDocument, ctx: StackContext, secrets: SecretSource, problems: Problem[]): EnvVar[] {
+export function planEnvironment(svc: ServiceDefinition, project: ComposeProject, ctx: EnvironmentContext, secrets: SecretSource, problems: Problem[]): EnvVar[] {
+  const doc = project.document;
   const env = new Map<string, EnvVar>();
   for (const ref of svc.envFiles) {
     const refAt = doc.locate(ref.path);
@@ -24,7 +24,7 @@ export function planEnvironment(svc: ServiceDefinition, doc: ComposeDocument, ct
       for (const e of r.entries) env.set(e.name, { name: e.name, value: e.value, secret: true });
       continue;
     }
-    const text = readText(ctx.view, ref.file);
+    const text = readText(project.folder.files, ref.file);
     if (text === undefined) {
       if (ref.required) problems.push(error(doc.file, `env_file ${ref.file} does not exist; create it or mark it 'required: false'`, refAt));
       continue;
@@ -45,8 +45,9 @@ export function planEnvironment(svc: ServiceDefinition, doc: ComposeDocument, ct
  * container (uploads), so that the Docker host needs no checkout and a content change replaces the
  * container; compose secrets delivered the same way, from the stack's secret source.
  */
-export function planFiles(svc: ServiceDefinition, project: ComposeProject, view: FileView, secrets: SecretSource, volumes: readonly VolumePlan[], problems: Problem[]): Pick<ContainerPlan, "mounts" | "tmpfs" | "uploads"> {
+export function planFiles(svc: ServiceDefinition, project: ComposeProject, secrets: SecretSource, volumes: readonly VolumePlan[], problems: Problem[]): Pick<ContainerPlan, "mounts" | "tmpfs" | "uploads"> {
   const doc = project.document;
+  const view = project.folder.files;
   const uploads: Upload[] = [];
   const mounts: ContainerMount[] = [];
   const tmpfs: Record<string, string> = {};

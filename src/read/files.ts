@@ -87,12 +87,26 @@ export class WorkingTree implements FileView {
   }
 }
 
+/**
+ * Every file below `dir`, read now into memory (contents and executable bits): what the later stages
+ * of one service folder read, so that they read nothing else and nothing while they run.
+ */
+export function snapshotOf(view: FileView, dir: string): FileView {
+  const files: Record<string, Buffer> = {};
+  const executable = new Set<string>();
+  for (const f of listFilesBelow(view, dir)) {
+    files[f] = view.readBytes(f) ?? Buffer.alloc(0);
+    if (view.isExecutable?.(f)) executable.add(f);
+  }
+  const snapshot = new MemoryFiles(files, `${view.description}, ${dir}`);
+  return Object.assign(snapshot, { isExecutable: (f: string) => executable.has(joinPath(f)) });
+}
+
 /** A view over an in-memory map of files: used by tests and benchmarks. */
 export class MemoryFiles implements FileView {
-  readonly description: string = "memory";
   private readonly files = new Map<string, Buffer>();
 
-  constructor(files: Record<string, string | Buffer>) {
+  constructor(files: Record<string, string | Buffer>, readonly description: string = "memory") {
     for (const [name, content] of Object.entries(files)) {
       this.files.set(joinPath(name), typeof content === "string" ? Buffer.from(content) : content);
     }

@@ -98,8 +98,8 @@ export async function readRevision(repo: string, sha: string, dir: string): Prom
 }
 
 class RevisionFiles extends MemoryFiles {
-  constructor(files: Record<string, Buffer>, private readonly executable: Set<string>, readonly description: string) {
-    super(files);
+  constructor(files: Record<string, Buffer>, private readonly executable: Set<string>, description: string) {
+    super(files, description);
   }
   isExecutable(file: string): boolean {
     return this.executable.has(joinPath(file));
@@ -125,7 +125,8 @@ export class RevisionWithLocalSecrets implements FileView {
     return this.revision.readBytes(file) ?? (RevisionWithLocalSecrets.isRealSecret(file) ? this.workingTree.readBytes(file) : undefined);
   }
   list(dir: string): string[] {
-    return this.revision.list(dir);
+    const local = this.workingTree.list(dir).filter((name) => RevisionWithLocalSecrets.isRealSecret(joinPath(dir, name)));
+    return [...new Set([...this.revision.list(dir), ...local])].sort();
   }
   isExecutable(file: string): boolean {
     return this.revision.isExecutable?.(file) ?? false;

@@ -1,5 +1,5 @@
 import { error, Problem, warning } from "../problems";
-import { FileView, joinPath, readText } from "./files";
+import { FileView, joinPath, readText, snapshotOf } from "./files";
 
 /** Compose file names, in the order docker-compose looks for them. */
 export const COMPOSE_FILE_NAMES = ["compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"];
@@ -18,6 +18,11 @@ export interface ServiceFolder {
   readonly composeText: string;
   /** The folder's `.env`, used for interpolation, when present. */
   readonly dotenv?: { readonly file: string; readonly text: string };
+  /**
+   * Every file of the folder, read once here (real secrets included): later stages read the folder's
+   * files from this and nothing else, so they do no I/O and see one state of the folder.
+   */
+  readonly files: FileView;
 }
 
 export interface DiscoveryOptions {
@@ -54,15 +59,17 @@ export function discoverServiceFolders(
     if (present.length > 1) {
       problems.push(error(joinPath(dir, present[1]), `two compose files in one folder (${present.join(", ")}); docker-compose would read ${present[0]} only: delete the other one`));
     }
+    const files = snapshotOf(view, dir);
     const composeFile = joinPath(dir, present[0]);
     const dotenvFile = joinPath(dir, ".env");
-    const dotenvText = view.kind(dotenvFile) === "file" ? readText(view, dotenvFile) : undefined;
+    const dotenvText = files.kind(dotenvFile) === "file" ? readText(files, dotenvFile) : undefined;
     folders.push({
       name,
       dir,
       composeFile,
-      composeText: readText(view, composeFile) ?? "",
+      composeText: readText(files, composeFile) ?? "",
       dotenv: dotenvText === undefined ? undefined : { file: dotenvFile, text: dotenvText },
+      files,
     });
   }
   if (opts.only && opts.only.length > 0) {

@@ -1,5 +1,5 @@
 import { error, Problem } from "../problems";
-import { FileView, joinPath, listFilesBelow } from "../read/files";
+import { joinPath, listFilesBelow } from "../read/files";
 import { ComposeProject } from "./composeProject";
 
 /**
@@ -7,9 +7,10 @@ import { ComposeProject } from "./composeProject";
  * images, home-built images named under the organisation's registry. Image pinning and secret
  * examples are checked where they are used (apply stage), for every stack.
  */
-export function checkConventions(project: ComposeProject, view: FileView, registry: string): Problem[] {
+export function checkConventions(project: ComposeProject, registry: string): Problem[] {
   const problems: Problem[] = [];
   const { folder, document: doc } = project;
+  const view = folder.files;
   if (view.kind(joinPath(folder.dir, "README.md")) !== "file") {
     problems.push(error(folder.dir, `no README.md: say what the service is, which settings can be changed and how to deploy it`));
   }

@@ -4,6 +4,7 @@ import { loadComposeDocument } from "../../src/validate/composeDocument";
 import { buildComposeProject, ComposeProject, parsePort, PortMapping, ServiceDefinition } from "../../src/validate/composeProject";
 import { parseDuration, goDuration } from "../../src/validate/durations";
 import { splitCommand } from "../../src/validate/shellWords";
+import { MemoryFiles } from "../../src/read/files";
 import { ServiceFolder } from "../../src/read/serviceFolders";
 import { Problem } from "../../src/problems";
 
@@ -12,7 +13,7 @@ const FILE = `${DIR}/docker-compose.yml`;
 
 /** Parses and builds an inline compose file of the folder `services/demo`; the YAML must be schema-valid. */
 function build(yaml: string): ReturnType<typeof buildComposeProject> {
-  const folder: ServiceFolder = { name: "demo", dir: DIR, composeFile: FILE, composeText: yaml };
+  const folder: ServiceFolder = { name: "demo", dir: DIR, composeFile: FILE, composeText: yaml, files: new MemoryFiles({ [FILE]: yaml }) };
   const loaded = loadComposeDocument(FILE, yaml, () => undefined);
   assert.deepEqual(loaded.problems.filter((p) => p.severity === "error"), [], "the fixture must be valid compose");
   return buildComposeProject(folder, loaded.document!);
