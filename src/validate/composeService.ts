@@ -2,7 +2,7 @@ import { joinPath } from "../read/files";
 import type { ComposePath } from "./composeDocument";
 import { BUILD_KEYS, SERVICE_KEYS } from "./composeKeys";
 import type { BuildDefinition, EnvFileReference, Mount, NetworkAttachment, PortMapping, ServiceDefinition } from "./composeProject";
-import { parseMount, parsePort } from "./composeProject";
+import { parseMount, parsePort } from "./portsAndMounts";
 import { ComposeReader } from "./composeReader";
 import { readContainerSettings } from "./containerSettings";
 import { parseDuration } from "./durations";
