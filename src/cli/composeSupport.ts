@@ -5,7 +5,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { BUILD_KEYS, KeyTreatment, NETWORK_KEYS, SECRET_KEYS, SERVICE_KEYS, TOP_LEVEL_KEYS, VOLUME_KEYS } from "../validate/composeKeys";
+import * as keys from "../validate/composeKeys";
+import { KeyTreatment } from "../validate/composeKeys";
 import { ContainerSettings, SETTING_KEYS } from "../validate/containerSettings";
 
 export const DOC_FILE = path.resolve(__dirname, "../../docs/compose-support.md");
@@ -41,12 +42,22 @@ function describe(key: string, t: KeyTreatment, scope: string): string {
 
 export function composeSupportMarkdown(): string {
   const sections: [string, string, Record<string, KeyTreatment>][] = [
-    ["Top level", "top", TOP_LEVEL_KEYS],
-    ["Services (`services.<name>`)", "services", SERVICE_KEYS],
-    ["Build (`services.<name>.build`)", "build", BUILD_KEYS],
-    ["Networks (`networks.<name>`)", "networks", NETWORK_KEYS],
-    ["Volumes (`volumes.<name>`)", "volumes", VOLUME_KEYS],
-    ["Secrets (`secrets.<name>`)", "secrets", SECRET_KEYS],
+    ["Top level", "top", keys.TOP_LEVEL_KEYS],
+    ["Services (`services.<name>`)", "services", keys.SERVICE_KEYS],
+    ["Build (`services.<name>.build`)", "build", keys.BUILD_KEYS],
+    ["Healthcheck (`services.<name>.healthcheck`)", "sub", keys.HEALTHCHECK_KEYS],
+    ["Ports, long syntax (`services.<name>.ports[]`)", "sub", keys.PORT_KEYS],
+    ["Mounts, long syntax (`services.<name>.volumes[]`)", "sub", keys.MOUNT_KEYS],
+    ["Bind mount options (`….volumes[].bind`)", "sub", keys.BIND_MOUNT_KEYS],
+    ["Volume mount options (`….volumes[].volume`)", "sub", keys.VOLUME_MOUNT_KEYS],
+    ["tmpfs mount options (`….volumes[].tmpfs`)", "sub", keys.TMPFS_MOUNT_KEYS],
+    ["Network attachments (`services.<name>.networks.<network>`)", "sub", keys.NETWORK_ATTACHMENT_KEYS],
+    ["Service secrets, long syntax (`services.<name>.secrets[]`)", "sub", keys.SERVICE_SECRET_KEYS],
+    ["Env files, long syntax (`services.<name>.env_file[]`)", "sub", keys.ENV_FILE_KEYS],
+    ["Dependencies (`services.<name>.depends_on.<service>`)", "sub", keys.DEPENDS_ON_KEYS],
+    ["Networks (`networks.<name>`)", "networks", keys.NETWORK_KEYS],
+    ["Volumes (`volumes.<name>`)", "volumes", keys.VOLUME_KEYS],
+    ["Secrets (`secrets.<name>`)", "secrets", keys.SECRET_KEYS],
   ];
   const out = [
     "# Compose support",

@@ -214,7 +214,7 @@ export function containerArgs(
       executable: u.executable || undefined,
     })),
     networkMode: c.networkMode,
-    networksAdvanced: c.networks.length === 0 ? undefined : c.networks.map((n) => ({ name: networks.get(n.key)!, aliases: [...n.aliases], ipv4Address: n.ipv4Address })),
+    networksAdvanced: c.networks.length === 0 ? undefined : c.networks.map((n) => ({ name: networks.get(n.key)!, aliases: [...n.aliases], ipv4Address: n.ipv4Address, ipv6Address: n.ipv6Address })),
     healthcheck: c.healthcheck ? { ...c.healthcheck, tests: [...c.healthcheck.tests] } : undefined,
     removeVolumes: c.removeAnonymousVolumes,
     ...renderContainerSettings(c.settings),

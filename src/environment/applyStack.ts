@@ -148,7 +148,7 @@ function planContainer(svc: ServiceDefinition, project: ComposeProject, ctx: Env
     ...files,
     networks: svc.networks.map((a) => {
       const n = planned.networks.find((x) => x.key === a.network)!;
-      return { key: n.key, name: n.name, managed: n.managed, aliases: a.aliases, ipv4Address: a.ipv4Address };
+      return { key: n.key, name: n.name, managed: n.managed, aliases: a.aliases, ipv4Address: a.ipv4Address, ipv6Address: a.ipv6Address };
     }),
     networkMode: svc.networkMode,
     ...health,

@@ -54,7 +54,7 @@ export function planFiles(svc: ServiceDefinition, project: ComposeProject, secre
   for (const m of svc.mounts) {
     const at = doc.locate(m.path);
     if (m.type === "tmpfs") {
-      tmpfs[m.target] = "";
+      tmpfs[m.target] = m.options ?? "";
     } else if (m.type === "volume" && m.source === undefined) {
       problems.push(warning(doc.file, `services.${svc.name}: anonymous volume at ${m.target} loses its data whenever the container is replaced; declare a named volume for data`, at));
       mounts.push({ target: m.target, readOnly: m.readOnly, anonymous: true });

@@ -125,7 +125,7 @@ export interface ContainerPlan {
   readonly mounts: readonly ContainerMount[];
   readonly tmpfs: Readonly<Record<string, string>>;
   readonly uploads: readonly Upload[];
-  readonly networks: readonly { readonly key: string; readonly name: string; readonly managed: boolean; readonly aliases: readonly string[]; readonly ipv4Address?: string }[];
+  readonly networks: readonly { readonly key: string; readonly name: string; readonly managed: boolean; readonly aliases: readonly string[]; readonly ipv4Address?: string; readonly ipv6Address?: string }[];
   readonly networkMode?: string;
   readonly healthcheck?: HealthcheckPlan;
   /** Wait for `healthy` at creation (containers with a healthcheck), for this many seconds. */

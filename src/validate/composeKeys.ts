@@ -87,6 +87,89 @@ export const SERVICE_KEYS: Record<string, KeyTreatment> = {
   volumes_from: refused("mount the named volumes themselves"),
 };
 
+// Sub-keys of a service's keys.
+export const HEALTHCHECK_KEYS: Record<string, KeyTreatment> = {
+  test: mapped,
+  interval: mapped,
+  timeout: mapped,
+  retries: mapped,
+  start_period: mapped,
+  disable: mapped,
+  start_interval: refused("needs Docker 25 or newer; shorten interval instead"),
+};
+
+export const PORT_KEYS: Record<string, KeyTreatment> = {
+  target: mapped,
+  published: mapped,
+  host_ip: mapped,
+  protocol: mapped,
+  mode: ignored("Swarm's routing mesh (ingress); a container publishes on its own host"),
+  name: ignored("a name for people and tools; Docker does not use it"),
+  app_protocol: ignored("a hint for tools; Docker does not use it"),
+};
+
+export const MOUNT_KEYS: Record<string, KeyTreatment> = {
+  type: mapped,
+  source: mapped,
+  target: mapped,
+  read_only: mapped,
+  tmpfs: mapped,
+  bind: mapped,
+  volume: mapped,
+  consistency: ignored("Docker Desktop for macOS only"),
+  image: refused("image mounts need Docker 28 or newer"),
+};
+
+export const BIND_MOUNT_KEYS: Record<string, KeyTreatment> = {
+  create_host_path: ignored("the engine creates a missing host path, as compose does by default"),
+  propagation: NOT_IN_PROVIDER("bind propagation"),
+  recursive: NOT_IN_PROVIDER("recursive read-only binds"),
+  selinux: NOT_IN_PROVIDER("SELinux relabelling"),
+};
+
+export const VOLUME_MOUNT_KEYS: Record<string, KeyTreatment> = {
+  nocopy: NOT_IN_PROVIDER("nocopy"),
+  labels: NOT_IN_PROVIDER("labels of an anonymous volume"),
+  subpath: NOT_IN_PROVIDER("a volume's subpath"),
+};
+
+export const TMPFS_MOUNT_KEYS: Record<string, KeyTreatment> = {
+  size: mapped,
+  mode: mapped,
+};
+
+export const NETWORK_ATTACHMENT_KEYS: Record<string, KeyTreatment> = {
+  aliases: mapped,
+  ipv4_address: mapped,
+  ipv6_address: mapped,
+  interface_name: NOT_IN_PROVIDER("the interface name"),
+  link_local_ips: NOT_IN_PROVIDER("link-local addresses"),
+  mac_address: NOT_IN_PROVIDER("a MAC address"),
+  driver_opts: NOT_IN_PROVIDER("driver options of an attachment"),
+  priority: NOT_IN_PROVIDER("the order networks are connected in"),
+  gw_priority: NOT_IN_PROVIDER("the gateway priority"),
+};
+
+export const SERVICE_SECRET_KEYS: Record<string, KeyTreatment> = {
+  source: mapped,
+  target: mapped,
+  uid: refused("delivered secret files belong to root: set the reading user's access in the image"),
+  gid: refused("delivered secret files belong to root: set the reading user's access in the image"),
+  mode: refused("delivered secret files are readable by the container's processes; their mode is not set"),
+};
+
+export const ENV_FILE_KEYS: Record<string, KeyTreatment> = {
+  path: mapped,
+  required: mapped,
+  format: refused("env files are read with compose's dotenv rules only"),
+};
+
+export const DEPENDS_ON_KEYS: Record<string, KeyTreatment> = {
+  condition: mapped,
+  restart: ignored("compose restarts a dependent at `up` when its dependency is recreated; the program replaces exactly what changed"),
+  required: refused("an optional dependency (required: false): remove the dependency, or keep the service"),
+};
+
 export const NETWORK_KEYS: Record<string, KeyTreatment> = {
   name: mapped,
   external: mapped,

@@ -48,12 +48,13 @@ export interface PortMapping {
 export type Mount =
   | { readonly type: "volume"; readonly source?: string; readonly target: string; readonly readOnly: boolean; readonly path: ComposePath }
   | { readonly type: "bind"; readonly source: string; readonly target: string; readonly readOnly: boolean; readonly path: ComposePath; readonly inFolder: boolean }
-  | { readonly type: "tmpfs"; readonly target: string; readonly readOnly: boolean; readonly path: ComposePath };
+  | { readonly type: "tmpfs"; readonly target: string; readonly readOnly: boolean; readonly path: ComposePath; readonly options?: string };
 
 export interface NetworkAttachment {
   readonly network: string;
   readonly aliases: readonly string[];
   readonly ipv4Address?: string;
+  readonly ipv6Address?: string;
 }
 
 export interface Healthcheck {

@@ -1,6 +1,19 @@
 import { joinPath } from "../read/files";
 import type { ComposePath } from "./composeDocument";
-import { BUILD_KEYS, SERVICE_KEYS } from "./composeKeys";
+import {
+  BIND_MOUNT_KEYS,
+  BUILD_KEYS,
+  DEPENDS_ON_KEYS,
+  ENV_FILE_KEYS,
+  HEALTHCHECK_KEYS,
+  MOUNT_KEYS,
+  NETWORK_ATTACHMENT_KEYS,
+  PORT_KEYS,
+  SERVICE_KEYS,
+  SERVICE_SECRET_KEYS,
+  TMPFS_MOUNT_KEYS,
+  VOLUME_MOUNT_KEYS,
+} from "./composeKeys";
 import type { BuildDefinition, EnvFileReference, Mount, NetworkAttachment, PortMapping, ServiceDefinition } from "./composeProject";
 import { parseMount, parsePort } from "./portsAndMounts";
 import { ComposeReader } from "./composeReader";
@@ -31,7 +44,7 @@ export function readService(r: ComposeReader, name: string, raw: unknown, declar
     build: readBuild(r, name, s),
     containerName: s.container_name === undefined ? undefined : str(s.container_name),
     environment: listOrDict(s.environment).map(([k, v, i]) => ({ name: k, value: v, path: at("environment", i) })),
-    envFiles: readEnvFiles(r, s, at),
+    envFiles: readEnvFiles(r, s, at, scope),
     labels: stringMap(s.labels),
     ports: readPorts(r, s, at, scope),
     mounts: readMounts(r, s, at, scope, declared),
@@ -67,8 +80,11 @@ function readBuild(r: ComposeReader, name: string, s: Obj): BuildDefinition | un
   };
 }
 
-function readEnvFiles(r: ComposeReader, s: Obj, at: (...rest: (string | number)[]) => ComposePath): EnvFileReference[] {
+function readEnvFiles(r: ComposeReader, s: Obj, at: (...rest: (string | number)[]) => ComposePath, scope: string): EnvFileReference[] {
   const list = s.env_file === undefined ? [] : Array.isArray(s.env_file) ? s.env_file : [s.env_file];
+  list.forEach((e, i) => {
+    if (isObj(e)) r.account(`${scope}.env_file[${i}]`, at("env_file", i), e, ENV_FILE_KEYS);
+  });
   return list.map((e, i) => ({
     file: r.inFolder(isObj(e) ? str(e.path) : str(e)),
     required: isObj(e) ? (toBool(e.required) ?? true) : true,
@@ -79,6 +95,7 @@ function readEnvFiles(r: ComposeReader, s: Obj, at: (...rest: (string | number)[
 function readPorts(r: ComposeReader, s: Obj, at: (...rest: (string | number)[]) => ComposePath, scope: string): PortMapping[] {
   const ports: PortMapping[] = [];
   (Array.isArray(s.ports) ? s.ports : []).forEach((p, i) => {
+    if (isObj(p)) r.account(`${scope}.ports[${i}]`, at("ports", i), p, PORT_KEYS);
     const parsed = parsePort(p);
     if (typeof parsed === "string") r.fail(at("ports", i), `${scope}.ports[${i}]: ${parsed}`);
     else ports.push(...parsed.map((m) => ({ ...m, path: at("ports", i) })));
@@ -91,6 +108,7 @@ function readMounts(r: ComposeReader, s: Obj, at: (...rest: (string | number)[])
   const dir = r.folder.dir;
   (Array.isArray(s.volumes) ? s.volumes : []).forEach((v, i) => {
     const path = at("volumes", i);
+    if (isObj(v)) accountMount(r, `${scope}.volumes[${i}]`, path, v);
     const m = parseMount(v, path, (p) => r.inFolder(p));
     if (typeof m === "string") return r.fail(path, `${scope}.volumes[${i}]: ${m}`);
     if (m.type === "volume" && m.source !== undefined && !declared.volumes.has(m.source)) {
@@ -101,7 +119,11 @@ function readMounts(r: ComposeReader, s: Obj, at: (...rest: (string | number)[])
     }
     mounts.push(m);
   });
-  for (const t of stringList(s.tmpfs)) mounts.push({ type: "tmpfs", target: t.split(":")[0], readOnly: false, path: at("tmpfs") });
+  // `/run` or `/run:size=64m,mode=1777`: the options are Docker's tmpfs options.
+  for (const t of stringList(s.tmpfs)) {
+    const colon = t.indexOf(":");
+    mounts.push({ type: "tmpfs", target: colon === -1 ? t : t.slice(0, colon), readOnly: false, path: at("tmpfs"), options: colon === -1 ? undefined : t.slice(colon + 1) });
+  }
   return mounts;
 }
 
@@ -124,7 +146,13 @@ function readNetworking(r: ComposeReader, name: string, s: Obj, declared: Declar
       continue;
     }
     const o = isObj(opts) ? opts : {};
-    networks.push({ network: key, aliases: [name, ...stringList(o.aliases).filter((a) => a !== name)], ipv4Address: o.ipv4_address === undefined ? undefined : str(o.ipv4_address) });
+    if (isObj(opts)) r.account(`${scope}.networks.${key}`, at("networks", key), o, NETWORK_ATTACHMENT_KEYS);
+    networks.push({
+      network: key,
+      aliases: [name, ...stringList(o.aliases).filter((a) => a !== name)],
+      ipv4Address: o.ipv4_address === undefined ? undefined : str(o.ipv4_address),
+      ipv6Address: o.ipv6_address === undefined ? undefined : str(o.ipv6_address),
+    });
   }
   return { networkMode: undefined, networks };
 }
@@ -132,6 +160,7 @@ function readNetworking(r: ComposeReader, name: string, s: Obj, declared: Declar
 function readHealthcheck(r: ComposeReader, s: Obj, at: (...rest: (string | number)[]) => ComposePath, scope: string): ServiceDefinition["healthcheck"] {
   if (!isObj(s.healthcheck)) return undefined;
   const h = s.healthcheck;
+  r.account(`${scope}.healthcheck`, at("healthcheck"), h, HEALTHCHECK_KEYS);
   const durations: Record<string, number | undefined> = {};
   for (const k of ["interval", "timeout", "start_period"]) {
     if (h[k] === undefined) continue;
@@ -151,6 +180,7 @@ function readHealthcheck(r: ComposeReader, s: Obj, at: (...rest: (string | numbe
 function readDependsOn(r: ComposeReader, s: Obj, at: (...rest: (string | number)[]) => ComposePath, scope: string, declared: Declared): ServiceDefinition["dependsOn"] {
   const deps = Array.isArray(s.depends_on) ? s.depends_on.map((d) => [str(d), {}] as const) : isObj(s.depends_on) ? Object.entries(s.depends_on) : [];
   return deps.map(([dep, opts]) => {
+    if (isObj(opts)) r.account(`${scope}.depends_on.${dep}`, at("depends_on", dep), opts, DEPENDS_ON_KEYS);
     if (!declared.services.has(dep)) r.fail(at("depends_on"), `${scope}.depends_on: no service '${dep}' in this compose file`);
     const condition = isObj(opts) && typeof opts.condition === "string" ? opts.condition : "service_started";
     return { service: dep, condition: condition as "service_started" };
@@ -159,9 +189,18 @@ function readDependsOn(r: ComposeReader, s: Obj, at: (...rest: (string | number)
 
 function readServiceSecrets(r: ComposeReader, s: Obj, at: (...rest: (string | number)[]) => ComposePath, scope: string, declared: Declared): ServiceDefinition["secrets"] {
   return (Array.isArray(s.secrets) ? s.secrets : []).map((x, i) => {
+    if (isObj(x)) r.account(`${scope}.secrets[${i}]`, at("secrets", i), x, SERVICE_SECRET_KEYS);
     const source = isObj(x) ? str(x.source) : str(x);
     const target = isObj(x) && x.target !== undefined ? str(x.target) : source;
     if (!declared.secrets.has(source)) r.fail(at("secrets", i), `${scope}.secrets: secret '${source}' is not declared under the top-level 'secrets:' key`);
     return { source, target: target.startsWith("/") ? target : `/run/secrets/${target}`, path: at("secrets", i) };
   });
+}
+
+/** A long-syntax mount and its per-type options, each key accounted for. */
+function accountMount(r: ComposeReader, scope: string, path: ComposePath, v: Obj): void {
+  r.account(scope, path, v, MOUNT_KEYS);
+  for (const [key, table] of [["bind", BIND_MOUNT_KEYS], ["volume", VOLUME_MOUNT_KEYS], ["tmpfs", TMPFS_MOUNT_KEYS]] as const) {
+    if (isObj(v[key])) r.account(`${scope}.${key}`, [...path, key], v[key], table);
+  }
 }

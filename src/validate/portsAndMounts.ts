@@ -61,7 +61,11 @@ export function parseMount(v: unknown, path: ComposePath, inFolder: (p: string) 
     const readOnly = toBool(v.read_only) ?? false;
     if (type === "volume") return { type: "volume", source: v.source === undefined ? undefined : str(v.source), target, readOnly, path };
     if (type === "bind") return bind(str(v.source), target, readOnly);
-    if (type === "tmpfs") return { type: "tmpfs", target, readOnly, path };
+    if (type === "tmpfs") {
+      const t = isObj(v.tmpfs) ? v.tmpfs : {};
+      const options = [t.size === undefined ? "" : `size=${str(t.size)}`, t.mode === undefined ? "" : `mode=${Number(t.mode).toString(8)}`].filter((o) => o !== "").join(",");
+      return { type: "tmpfs", target, readOnly, path, options: options || undefined };
+    }
     return `volume type '${type}' is not supported (volume, bind and tmpfs are)`;
   }
   const parts = str(v).split(":");

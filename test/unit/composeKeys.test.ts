@@ -6,23 +6,37 @@ import { containerArgs } from "../../src/declare/serviceDeployment";
 import { planDeployment } from "../../src/pipeline";
 import { MemoryFiles } from "../../src/read/files";
 import { readSettings } from "../../src/settings";
-import { BUILD_KEYS, NETWORK_KEYS, SECRET_KEYS, SERVICE_KEYS, TOP_LEVEL_KEYS, VOLUME_KEYS } from "../../src/validate/composeKeys";
+import * as keys from "../../src/validate/composeKeys";
 import { readContainerSettings, SETTING_KEYS } from "../../src/validate/containerSettings";
 import { composeSchema } from "../../src/validate/schema";
 import { composeErrors } from "./composeErrors";
 
-type Schema = { properties: Record<string, unknown>; definitions: Record<string, { properties: Record<string, any> }> };
+type Schema = { properties: Record<string, unknown>; definitions: Record<string, any> };
 const schema = composeSchema() as unknown as Schema;
 
 describe("the compose key tables", () => {
   it("classify every key of the compose-spec schema, at every level they cover", () => {
+    const svc = schema.definitions.service.properties;
+    const object = (oneOf: any[]): any => oneOf.find((x) => x.type === "object");
+    const mount = object(svc.volumes.items.oneOf).properties;
+    const attachment = object((Object.values(object(svc.networks.oneOf).patternProperties)[0] as any).oneOf);
     const levels: [string, string[], Record<string, unknown>][] = [
-      ["top level", Object.keys(schema.properties), TOP_LEVEL_KEYS],
-      ["services", Object.keys(schema.definitions.service.properties), SERVICE_KEYS],
-      ["build", Object.keys(schema.definitions.service.properties.build.oneOf[1].properties), BUILD_KEYS],
-      ["networks", Object.keys(schema.definitions.network.properties), NETWORK_KEYS],
-      ["volumes", Object.keys(schema.definitions.volume.properties), VOLUME_KEYS],
-      ["secrets", Object.keys(schema.definitions.secret.properties), SECRET_KEYS],
+      ["top level", Object.keys(schema.properties), keys.TOP_LEVEL_KEYS],
+      ["services", Object.keys(svc), keys.SERVICE_KEYS],
+      ["build", Object.keys(svc.build.oneOf[1].properties), keys.BUILD_KEYS],
+      ["healthcheck", Object.keys(schema.definitions.healthcheck.properties), keys.HEALTHCHECK_KEYS],
+      ["ports", Object.keys(object(svc.ports.items.oneOf).properties), keys.PORT_KEYS],
+      ["mounts", Object.keys(mount), keys.MOUNT_KEYS],
+      ["bind mounts", Object.keys(mount.bind.properties), keys.BIND_MOUNT_KEYS],
+      ["volume mounts", Object.keys(mount.volume.properties), keys.VOLUME_MOUNT_KEYS],
+      ["tmpfs mounts", Object.keys(mount.tmpfs.properties), keys.TMPFS_MOUNT_KEYS],
+      ["network attachments", Object.keys(attachment.properties), keys.NETWORK_ATTACHMENT_KEYS],
+      ["service secrets", Object.keys(object(schema.definitions.service_config_or_secret.items.oneOf).properties), keys.SERVICE_SECRET_KEYS],
+      ["env files", Object.keys(object(schema.definitions.env_file.oneOf.find((x: any) => x.type === "array").items.oneOf).properties), keys.ENV_FILE_KEYS],
+      ["depends_on", Object.keys((Object.values(object(svc.depends_on.oneOf).patternProperties)[0] as any).properties), keys.DEPENDS_ON_KEYS],
+      ["networks", Object.keys(schema.definitions.network.properties), keys.NETWORK_KEYS],
+      ["volumes", Object.keys(schema.definitions.volume.properties), keys.VOLUME_KEYS],
+      ["secrets", Object.keys(schema.definitions.secret.properties), keys.SECRET_KEYS],
     ];
     for (const [level, keys, table] of levels) {
       assert.deepEqual(keys.filter((k) => !(k in table)), [], `${level}: keys of the schema that no table classifies`);
@@ -44,6 +58,24 @@ describe("the compose key tables", () => {
       }
       if (key !== "cap_drop") assert.ok(providerFieldsOf(key).length > 0, `${key} renders a provider field`);
     }
+  });
+
+  it("a sub-key is accounted for too: refused at its line, ignored with its reason", () => {
+    const errors = composeErrors([
+      "services:",
+      "  web:",
+      "    image: x/web:1",
+      "    healthcheck: {test: [CMD, 'true'], start_interval: 1s}",
+      "    ports: [{target: 80, published: 8080, mode: host}]",
+      "    secrets: [{source: s, mode: 0400}]",
+      "secrets:",
+      "  s: {file: ./s.secret}",
+      "",
+    ].join("\n"));
+    assert.deepEqual(errors, [
+      "4:40: services.web.healthcheck: the key 'start_interval' is not supported: needs Docker 25 or newer; shorten interval instead",
+      "6:27: services.web.secrets[0]: the key 'mode' is not supported: delivered secret files are readable by the container's processes; their mode is not set",
+    ]);
   });
 
   it("a refused key is an error at its line with the reason", () => {
@@ -72,7 +104,10 @@ describe("keys the docker provider honours reach the container", () => {
     "    pid: host",
     "    cgroup: private",
     "    storage_opt: {size: 1G}",
-    "    networks: [lan]",
+    "    tmpfs: ['/run:size=64m']",
+    "    volumes: [{type: tmpfs, target: /cache, tmpfs: {size: 1048576, mode: 0o1777}}]",
+    "    networks:",
+    "      lan: {ipv6_address: 'fd00::5'}",
     "networks:",
     "  lan:",
     "    ipam:",
@@ -100,6 +135,8 @@ describe("keys the docker provider honours reach the container", () => {
     assert.equal(args.pidMode, "host");
     assert.equal(args.cgroupnsMode, "private");
     assert.deepEqual(args.storageOpts, { size: "1G" });
+    assert.deepEqual(args.tmpfs, { "/run": "size=64m", "/cache": "size=1048576,mode=1777" });
+    assert.deepEqual(args.networksAdvanced, [{ name: "demo_lan", aliases: ["web"], ipv4Address: undefined, ipv6Address: "fd00::5" }]);
   });
 
   it("maps a network's ipam", () => {

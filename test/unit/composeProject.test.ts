@@ -192,10 +192,10 @@ describe("networks", () => {
       ].join("\n"),
     );
     assert.deepEqual(p.services[0].networks, [
-      { network: "proxy", aliases: ["web"], ipv4Address: undefined },
-      { network: "back", aliases: ["web"], ipv4Address: undefined },
+      { network: "proxy", aliases: ["web"], ipv4Address: undefined, ipv6Address: undefined },
+      { network: "back", aliases: ["web"], ipv4Address: undefined, ipv6Address: undefined },
     ]);
-    assert.deepEqual(p.services[1].networks, [{ network: "back", aliases: ["db", "database"], ipv4Address: undefined }]);
+    assert.deepEqual(p.services[1].networks, [{ network: "back", aliases: ["db", "database"], ipv4Address: undefined, ipv6Address: undefined }]);
     assert.deepEqual(p.networks.map((n) => [n.key, n.name, n.external]), [
       ["proxy", "proxy", true],
       ["back", "demo_back", false],
