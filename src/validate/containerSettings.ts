@@ -166,7 +166,9 @@ export const SETTING_KEYS: Readonly<Record<string, SettingKey>> = {
   memswap_limit: {
     fields: ["memorySwapMb"],
     read: (v) => ({ memorySwapMb: v === undefined ? undefined : str(v) === "-1" ? -1 : sizeInMb(v) }),
-    render: (s) => ({ memorySwap: s.memorySwapMb }),
+    // Without memswap_limit, Docker gives a memory-limited container as much swap again (and reports
+    // it): saying so keeps the provider from seeing a difference at every update.
+    render: (s) => ({ memorySwap: s.memorySwapMb ?? (s.memoryMb === undefined ? undefined : 2 * s.memoryMb) }),
     test: "skip",
   },
   runtime: { fields: ["runtime"], read: (v) => ({ runtime: optionalText(v) }), render: (s) => ({ runtime: s.runtime }), test: "skip" },

@@ -29,6 +29,7 @@ describe("a one-shot job that an app waits for, deployed for real", { skip: skip
     assert.deepEqual(job.slice(0, 2), ["exited", "0"], "the job completed");
     assert.equal(app[0], "running", "the app found what the job wrote");
     assert.ok(new Date(app[2]) >= new Date(job[3]), `the app started (${app[2]}) after the job finished (${job[3]})`);
+    assert.equal(docker("inspect", "--format", "{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}}", CONTAINERS[0]), `${64 * 1024 * 1024} 500000000`, "mem_limit and cpus reach the engine");
     // A stopped job is what the stack declares: no perpetual restart or difference.
     assert.equal((await p.stack.up({ expectNoChanges: true })).summary.result, "succeeded");
   });

@@ -139,6 +139,12 @@ describe("keys the docker provider honours reach the container", () => {
     assert.deepEqual(args.networksAdvanced, [{ name: "demo_lan", aliases: ["web"], ipv4Address: undefined, ipv6Address: "fd00::5" }]);
   });
 
+  it("a memory limit without memswap_limit states the swap Docker gives (twice the limit), so that no difference shows at every update", () => {
+    const only = planDeployment({ settings, view: new MemoryFiles({ "services/demo/docker-compose.yml": "services:\n  web:\n    image: x/web:1.0\n    mem_limit: 64m\n" }), environment: () => undefined });
+    const args = containerArgs(only.services[0].containers[0], "x/web:1.0", new Map(), new Map());
+    assert.deepEqual([args.memory, args.memorySwap], [64, 128]);
+  });
+
   it("maps a network's ipam", () => {
     assert.deepEqual(plan.services[0].networks.find((n) => n.key === "lan")?.ipam, { driver: undefined, options: undefined, configs: [{ subnet: "172.28.0.0/16", ipRange: undefined, gateway: "172.28.0.1", auxAddress: undefined }] });
   });
