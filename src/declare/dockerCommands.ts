@@ -6,8 +6,8 @@ import { RegistrySettings } from "../settings";
 /**
  * What the docker provider cannot do the way this program needs, done with the docker CLI through
  * @pulumi/command: builds whose inputs the program hashes itself (so the preview knows exactly what
- * is rebuilt and replaced), waits for health that report the container's logs when they fail, and
- * external networks used when they exist and created when they do not.
+ * is rebuilt and replaced), waits for health or for a job's completion that report the container's
+ * logs when they fail, and external networks used when they exist and created when they do not.
  *
  * Each script is passed as the interpreter's argument and the command is one word, so that a failure
  * reads `running "wait-healthy"` followed by what the script printed, not the script itself. Every
