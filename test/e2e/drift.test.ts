@@ -6,7 +6,7 @@ import { ContainerPlan } from "../../src/environment/plan";
 import { planDeployment } from "../../src/pipeline";
 import { MemoryFiles } from "../../src/read/files";
 import { readSettings } from "../../src/settings";
-import { docker, health } from "./harness";
+import { docker, e2e, health } from "./harness";
 
 /** Drift detection of `npm run status` against containers made by hand on the real Docker engine. */
 function dockerMissing(): string | false {
@@ -26,7 +26,7 @@ function plannedContainer(): ContainerPlan {
       "services:",
       "  app:",
       "    image: debian:bookworm-slim",
-      "    container_name: drift-app",
+      `    container_name: ${e2e("e2e-drift-app")}`,
       "    command: [sleep, '300']",
       "    healthcheck:",
       "      test: ['CMD-SHELL', 'true']",
