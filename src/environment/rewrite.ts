@@ -63,9 +63,14 @@ export function findProductionNames(text: string, rules: readonly RewriteRule[],
 
 /** Rewrites production host names into test ones, in every spelling (see findProductionNames). */
 export function rewriteText(text: string, rules: readonly RewriteRule[], protectedNames: readonly string[] = []): string {
+  return replaceMatches(text, findProductionNames(text, rules, protectedNames));
+}
+
+/** `text` with each match (from findProductionNames on that text) replaced by its test name. */
+export function replaceMatches(text: string, matches: readonly NameMatch[]): string {
   let out = "";
   let at = 0;
-  for (const m of findProductionNames(text, rules, protectedNames)) {
+  for (const m of matches) {
     out += text.slice(at, m.index) + m.replacement;
     at = m.index + m.text.length;
   }

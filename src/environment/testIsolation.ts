@@ -1,6 +1,7 @@
 import { error, Problem, warning } from "../problems";
 import { StackSettings } from "../settings";
 import { BuiltImagePlan, ContainerPlan } from "./plan";
+import { findProductionNames } from "./rewrite";
 import { collectStrings } from "./testNames";
 
 /** The Docker hosts a stack names explicitly, with the setting that names each. */
@@ -40,8 +41,9 @@ export function testHostProblems(test: StackSettings, prodStacks: readonly Stack
 /** keepProductionNames entries that no input of the stack contains: a warning each (stale, or misspelt). */
 export function unusedKeepProblems(settings: StackSettings, containers: readonly ContainerPlan[], images: readonly BuiltImagePlan[]): Problem[] {
   if (settings.keepProductionNames.length === 0) return [];
-  const text = [...containers.flatMap((c) => collectStrings(c)), ...images.flatMap((i) => Object.values(i.args))].join("\n").toLowerCase();
+  const text = [...containers.flatMap((c) => collectStrings(c)), ...images.flatMap((i) => Object.values(i.args))].join("\n");
+  // Found in any spelling the rewrite knows, as a name of its own (nothing kept, nothing to rewrite it to).
   return settings.keepProductionNames
-    .filter((k) => !text.includes(k.name.toLowerCase()) && !text.includes(k.name.toLowerCase().split(".").join("\\.")))
+    .filter((k) => findProductionNames(text, [{ from: k.name, to: "" }]).length === 0)
     .map((k) => warning(`Pulumi.${settings.stack}.yaml`, `keepProductionNames: '${k.name}' (${k.reason}) is in no input of the stack; remove it`));
 }

@@ -3,7 +3,7 @@ import type { ComposeDocument } from "../validate/composeDocument";
 import type { ServiceDefinition } from "../validate/composeProject";
 import { SETTING_KEYS, TestTreatment } from "../validate/containerSettings";
 import type { BuiltImagePlan, ContainerPlan, Upload } from "./plan";
-import { findProductionNames, rewriteText, RewriteRule } from "./rewrite";
+import { findProductionNames, replaceMatches, RewriteRule } from "./rewrite";
 
 /**
  * The test stack's guarantee: no production name reaches a container. Every field of a container is
@@ -49,9 +49,9 @@ type Container = Omit<ContainerPlan, "inputsHash">;
 export function rewriteContainer(c: Container, names: TestNames): { container: Container; counts: Map<string, number> } {
   const counts = new Map<string, number>();
   const rewrite = (what: string) => (s: string): string => {
-    const found = findProductionNames(s, names.rules, names.keep).length;
-    if (found > 0) counts.set(what, (counts.get(what) ?? 0) + found);
-    return found > 0 ? rewriteText(s, names.rules, names.keep) : s;
+    const found = findProductionNames(s, names.rules, names.keep);
+    if (found.length > 0) counts.set(what, (counts.get(what) ?? 0) + found.length);
+    return replaceMatches(s, found);
   };
   const out: Record<string, unknown> = { ...c };
   for (const [field, treatment] of Object.entries(FIELDS) as [keyof typeof FIELDS, TestTreatment][]) {
