@@ -193,7 +193,7 @@ function planBuiltImage(svc: ServiceDefinition, imageName: string, files: FileVi
   const context = readBuildContext(files, build.context, build.dockerfile);
   const odd = context.files.find((f) => /[\n\r]/.test(f));
   if (odd !== undefined) return { problems: [`${where}: the file name ${JSON.stringify(odd)} in the build context holds a line break; rename it`] };
-  const dockerfile = build.context === "" ? build.dockerfile : build.dockerfile.slice(build.context.length + 1);
+  const dockerfile = context.dockerfile;
   const buildHash = createHash("sha256").update(stableJson({ files: context.digest, dockerfile, args: build.args, target: build.target })).digest("hex").slice(0, 16);
   return {
     plan: {

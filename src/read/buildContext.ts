@@ -11,6 +11,8 @@ import { FileView, isInside, joinPath, listFilesBelow, readText } from "./files"
 export interface BuildContext {
   /** Files sent to the builder, relative to the context directory, sorted. */
   readonly files: readonly string[];
+  /** The Dockerfile, relative to the context directory. */
+  readonly dockerfile: string;
   /** Digest of the files' paths, executable bits and contents. */
   readonly digest: string;
 }
@@ -53,7 +55,7 @@ export function readBuildContext(view: FileView, context: string, dockerfile: st
     const bytes = view.readBytes(full) ?? Buffer.alloc(0);
     hash.update(`${f}\0${view.isExecutable?.(full) ? "x" : "-"}\0${bytes.length}\0`).update(bytes);
   }
-  return { files, digest: hash.digest("hex").slice(0, 32) };
+  return { files, dockerfile: dockerfileRel, digest: hash.digest("hex").slice(0, 32) };
 }
 
 /** The text of the Dockerfile's COPY and ADD instructions (continuation lines joined, comments left out). */
