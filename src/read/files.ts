@@ -98,18 +98,22 @@ export function snapshotOf(view: FileView, dir: string): FileView {
     files[f] = view.readBytes(f) ?? Buffer.alloc(0);
     if (view.isExecutable?.(f)) executable.add(f);
   }
-  const snapshot = new MemoryFiles(files, `${view.description}, ${dir}`);
-  return Object.assign(snapshot, { isExecutable: (f: string) => executable.has(joinPath(f)) });
+  return new MemoryFiles(files, `${view.description}, ${dir}`, executable);
 }
 
 /** A view over an in-memory map of files: used by tests and benchmarks. */
 export class MemoryFiles implements FileView {
   private readonly files = new Map<string, Buffer>();
 
-  constructor(files: Record<string, string | Buffer>, readonly description: string = "memory") {
+  /** `executable`: the paths that have their executable bit. */
+  constructor(files: Record<string, string | Buffer>, readonly description: string = "memory", private readonly executable: ReadonlySet<string> = new Set()) {
     for (const [name, content] of Object.entries(files)) {
       this.files.set(joinPath(name), typeof content === "string" ? Buffer.from(content) : content);
     }
+  }
+
+  isExecutable(file: string): boolean {
+    return this.executable.has(joinPath(file));
   }
 
   kind(file: string): "file" | "dir" | undefined {

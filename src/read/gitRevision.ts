@@ -94,16 +94,7 @@ export async function readRevision(repo: string, sha: string, dir: string): Prom
       if (e.mode === "100755") executable.add(e.file);
     }
   }
-  return new RevisionFiles(files, executable, `commit ${sha.slice(0, 12)}`);
-}
-
-class RevisionFiles extends MemoryFiles {
-  constructor(files: Record<string, Buffer>, private readonly executable: Set<string>, description: string) {
-    super(files, description);
-  }
-  isExecutable(file: string): boolean {
-    return this.executable.has(joinPath(file));
-  }
+  return new MemoryFiles(files, `commit ${sha.slice(0, 12)}`, executable);
 }
 
 /**
