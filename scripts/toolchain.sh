@@ -2,7 +2,7 @@
 # scripts/toolchain.sh - make this machine able to run `pulumi up` (TypeScript
 # programs, @pulumi/docker and @pulumi/command) against a local Docker engine.
 #
-# Usage: bash scripts/toolchain.sh [all|pulumi|plugins|docker|image]...
+# Usage: bash scripts/toolchain.sh [all|pulumi|plugins|docker|image|test-tools]...
 #   (default: all). Idempotent: a second run only checks and takes seconds.
 #   Non-interactive (fine with CI=true and no stdin). Progress lines on stderr
 #   start with "toolchain:". Nothing is written inside the repository.
@@ -31,6 +31,11 @@
 #     background, logging to /var/log/dockerd-toolchain.log.
 #  4. The image debian:bookworm-slim: pulled when a registry answers, otherwise
 #     built with debootstrap (minbase + busybox) and `docker import`.
+#  5. What the end-to-end tests start beside the engine (test-tools): Debian's
+#     openssh-server (a second "machine" over ssh://), docker-registry and
+#     apache2-utils (a private registry with htpasswd), and rclone $RCLONE_VERSION
+#     at $TOOLCHAIN_CACHE/bin/rclone (an S3 server for the shared state), built
+#     from its Go module when missing.
 #
 # Afterwards:  source "${PULUMI_HOME:-$HOME/.pulumi}/toolchain.env"
 #   which puts $PULUMI_HOME/bin first on PATH, exports PULUMI_HOME and, when the
@@ -299,6 +304,24 @@ setup_image() {
   log "built $BASE_IMAGE in $((SECONDS - t))s"
 }
 
+setup_test_tools() {
+  apt_install openssh-server openssh-client docker-registry apache2-utils
+  local rclone="$CACHE/bin/rclone"
+  if [ -x "$rclone" ] && "$rclone" version </dev/null 2>/dev/null | head -1 | grep -qF "rclone $RCLONE_VERSION"; then
+    log "rclone $RCLONE_VERSION present"; return 0
+  fi
+  find_go
+  log "building rclone $RCLONE_VERSION (Go; about 3 minutes the first time)..."
+  local t=$SECONDS
+  mkdir -p "$CACHE/bin" "$CACHE/logs"
+  if ! GOBIN="$CACHE/bin" "$GO" install -trimpath -ldflags "-s -w" "github.com/rclone/rclone@$RCLONE_VERSION" \
+      </dev/null >"$CACHE/logs/rclone.log" 2>&1; then
+    grep -v '^go: downloading' "$CACHE/logs/rclone.log" | tail -30 >&2
+    die "go install of rclone failed (log: $CACHE/logs/rclone.log)"
+  fi
+  log "built rclone in $((SECONDS - t))s"
+}
+
 write_env() {
   local tmp="$ENV_FILE.tmp"
   mkdir -p "$PULUMI_HOME"
@@ -330,4 +353,6 @@ fi
 want pulumi && setup_pulumi
 want plugins && setup_plugins
 if [ -n "$docker_pid" ]; then wait "$docker_pid" || die "docker setup failed"; else write_env; fi
+# After the docker step: both use apt.
+want test-tools && setup_test_tools
 log "done in $((SECONDS - START))s; use: source $ENV_FILE"
