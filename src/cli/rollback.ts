@@ -38,6 +38,23 @@ export function volumesAtRisk(changes: readonly PlannedChange[]): PlannedChange[
   return changes.filter((c) => c.type === VOLUME && DESTRUCTIVE.includes(c.op));
 }
 
+/**
+ * Protected volumes (prod) the engine refused to replace or delete while previewing: it stops the
+ * preview there, so they never appear as planned changes.
+ */
+export function protectedVolumesRefused(engineError: string): PlannedChange[] {
+  const refused = [...engineError.matchAll(/unable to (replace|delete) resource "(urn:[^"]+)"/g)];
+  return refused
+    .filter(([, , urn]) => urn.includes(`$${VOLUME}::`))
+    .map(([, op, urn]) => ({ name: urn.slice(urn.lastIndexOf("::") + 2), type: VOLUME, op: op as OpType }));
+}
+
+/** Why a rollback to `ref` is refused: the volumes it would lose. */
+function volumeRefusal(ref: string, sha: string, risky: readonly PlannedChange[]): string {
+  return `rollback: refused: going to ${ref === sha ? sha.slice(0, 12) : `${ref} (${sha.slice(0, 12)})`} would ${risky.map((v) => `${v.op} the volume ${v.name}`).join(", ")}; a rollback never touches data volumes. ` +
+    `Nothing was changed. If a volume's name, driver or labels changed between the two revisions, deploy a revision that keeps them.`;
+}
+
 /** One line per service folder: what changes in it. */
 export function summariseByService(changes: readonly PlannedChange[]): string[] {
   const byService = new Map<string, string[]>();
@@ -110,15 +127,16 @@ export async function rollback(argv: string[], root: string, out: (line: string)
     await stack.preview({ diff: true, onOutput: progress, onEvent: (e) => events.push(e) });
   } catch (e) {
     await restore();
-    out(`rollback: the preview failed; nothing was changed and servicesRef is back to ${previous || "the working tree"}.\n${explainPulumiError(e, stackName)}`);
+    const refused = protectedVolumesRefused(e instanceof Error ? e.message : String(e));
+    if (refused.length > 0) out(volumeRefusal(ref, sha, refused));
+    else out(`rollback: the preview failed; nothing was changed and servicesRef is back to ${previous || "the working tree"}.\n${explainPulumiError(e, stackName)}`);
     return 1;
   }
   const changes = plannedChanges(events);
   const risky = volumesAtRisk(changes);
   if (risky.length > 0) {
     await restore();
-    out(`rollback: refused: going to ${ref} would ${risky.map((v) => `${v.op} the volume ${v.name}`).join(", ")}; a rollback never touches data volumes. ` +
-      `Nothing was changed. If a volume's name, driver or labels changed between the two revisions, deploy a revision that keeps them.`);
+    out(volumeRefusal(ref, sha, risky));
     return 1;
   }
   if (changes.length === 0) {

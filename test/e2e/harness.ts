@@ -81,7 +81,7 @@ export function e2e(text: string): string {
 const PORTS = new Map<number, number>();
 const FIXTURE_PORTS = [18080, 18081];
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once("error", reject);
@@ -92,17 +92,18 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Copies a fixture folder tree with this run's names and ports. */
-async function copyFixture(from: string, to: string): Promise<void> {
+/** Copies a fixture folder tree with this run's names and ports, and the given text replacements. */
+async function copyFixture(from: string, to: string, replace: Readonly<Record<string, string>> = {}): Promise<void> {
   for (const p of FIXTURE_PORTS) if (!PORTS.has(p)) PORTS.set(p, await freePort());
   fs.mkdirSync(to, { recursive: true });
   for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
     const source = path.join(from, entry.name);
     const target = path.join(to, e2e(entry.name));
-    if (entry.isDirectory()) await copyFixture(source, target);
+    if (entry.isDirectory()) await copyFixture(source, target, replace);
     else {
       let text = fs.readFileSync(source, "utf8");
       for (const [fixed, port] of PORTS) text = text.replaceAll(String(fixed), String(port));
+      for (const [from, to] of Object.entries(replace)) text = text.replaceAll(from, to);
       fs.writeFileSync(target, e2e(text), { mode: fs.statSync(source).mode });
     }
   }
@@ -128,12 +129,15 @@ export interface Project {
 /**
  * Copies the program and `fixtureDir` (as services/) into a temp dir and opens its `test` stack on
  * a file backend there. The services' paths are relative, so Docker build contexts stay stable.
+ * `replace` rewrites the fixtures' text (e.g. the registry's host for a local registry); `secret`
+ * config values are set as Pulumi secrets.
  */
-export async function openProject(fixtureDir: string, config: Record<string, string> = {}, stackName: "test" | "prod" = "test"): Promise<Project> {
+export async function openProject(fixtureDir: string, config: Record<string, string> = {}, stackName: "test" | "prod" = "test",
+  options: { replace?: Readonly<Record<string, string>>; secret?: Readonly<Record<string, string>> } = {}): Promise<Project> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dockerfiles-e2e-"));
   for (const f of ["index.ts", "Pulumi.yaml", `Pulumi.${stackName}.yaml`, "package.json", "tsconfig.json"]) fs.copyFileSync(path.join(REPO_ROOT, f), path.join(dir, f));
   fs.cpSync(path.join(REPO_ROOT, "src"), path.join(dir, "src"), { recursive: true });
-  await copyFixture(fixtureDir, path.join(dir, "services"));
+  await copyFixture(fixtureDir, path.join(dir, "services"), options.replace);
   fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"));
   fs.mkdirSync(path.join(dir, ".state"));
   const pulumiCommand = await PulumiCommand.get({ root: PULUMI_ROOT });
@@ -145,6 +149,7 @@ export async function openProject(fixtureDir: string, config: Record<string, str
   };
   const stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir: dir }, { pulumiCommand, envVars: env });
   for (const [k, v] of Object.entries(config)) await stack.setConfig(`dockerfiles:${k}`, { value: v });
+  for (const [k, v] of Object.entries(options.secret ?? {})) await stack.setConfig(`dockerfiles:${k}`, { value: v, secret: true });
   return {
     dir,
     stack,

@@ -2,13 +2,27 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { EngineEvent } from "@pulumi/pulumi/automation";
-import { plannedChanges, rollback, summariseByService, volumesAtRisk } from "../../src/cli/rollback";
+import { plannedChanges, protectedVolumesRefused, rollback, summariseByService, volumesAtRisk } from "../../src/cli/rollback";
 
 function pre(type: string, name: string, op: string): EngineEvent {
   return { sequence: 0, timestamp: 0, resourcePreEvent: { metadata: { op, urn: `urn:pulumi:prod::dockerfiles::dockerfiles:service:Service$${type}::${name}`, type, provider: "" } } } as unknown as EngineEvent;
 }
 
 describe("rollback's reading of a preview", () => {
+  it("finds the protected volumes the engine refused to replace or delete, and only volumes", () => {
+    const engine = [
+      'error: unable to replace resource "urn:pulumi:prod::dockerfiles::dockerfiles:service:Service$docker:index/volume:Volume::pica-pad/db"',
+      "as it is currently marked for protection.",
+      'error: unable to delete resource "urn:pulumi:prod::dockerfiles::dockerfiles:stack:DestroyGuard::prod-destroy-guard"',
+      'error: unable to delete resource "urn:pulumi:prod::dockerfiles::dockerfiles:service:Service$docker:index/volume:Volume::pica-mattermost/data"',
+    ].join("\n");
+    assert.deepEqual(protectedVolumesRefused(engine), [
+      { name: "pica-pad/db", type: "docker:index/volume:Volume", op: "replace" },
+      { name: "pica-mattermost/data", type: "docker:index/volume:Volume", op: "delete" },
+    ]);
+    assert.deepEqual(protectedVolumesRefused("error: preview failed"), []);
+  });
+
   const events = [
     pre("pulumi:pulumi:Stack", "dockerfiles-prod", "same"),
     pre("docker:index/container:Container", "pica-pad/app", "replace"),
