@@ -65,7 +65,7 @@ export function planDeployment(ctx: StackContext, opts: PlanOptions = {}): Deplo
   }
   // Two services sharing one env file would report its problems twice.
   const unique = [...new Map(problems.map((p) => [formatProblem(p), p])).values()];
-  return { stack: settings.stack, kind: settings.kind, services: planned, foldersRead: discovered.folders.map((f) => f.name), createExternalNetworks: settings.createExternalNetworks, problems: unique };
+  return { stack: settings.stack, kind: settings.kind, services: planned, foldersRead: discovered.folders.map((f) => f.name), createExternalNetworks: settings.createExternalNetworks, snapshots: settings.snapshots, problems: unique };
 }
 
 const WILDCARDS = new Set(["0.0.0.0", "::", ""]);

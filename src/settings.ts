@@ -18,6 +18,19 @@ export interface RegistrySettings {
   readonly password?: string;
 }
 
+/**
+ * Snapshots of data volumes taken on their host just before `up` replaces a container that mounts
+ * them read-write, into `<directory>/<volume>/`, the newest `keep` kept. On by default on prod.
+ */
+export interface SnapshotSettings {
+  readonly directory: string;
+  readonly keep: number;
+  /** The throwaway container's image (it runs tar): it must be on the host or pullable. */
+  readonly image: string;
+}
+
+export const DEFAULT_SNAPSHOT_IMAGE = "debian:bookworm-slim";
+
 /** Everything the stack's config says, parsed and checked; see Pulumi.yaml for the keys. */
 export interface StackSettings {
   readonly stack: string;
@@ -35,6 +48,8 @@ export interface StackSettings {
   /** Docker host per service folder (`ssh://deploy@pica02`); others use `dockerHost`. */
   readonly hosts: Readonly<Record<string, string>>;
   readonly secrets: ConfiguredSecrets;
+  /** Undefined: no snapshots (test stacks unless configured, or `keep: 0`). */
+  readonly snapshots?: SnapshotSettings;
   /**
    * The organisation's conventions (README, CHANGELOG, registry naming, pinned tags): errors, or
    * warnings for a plain compose repository. Compose rules stay errors either way.
@@ -43,6 +58,9 @@ export interface StackSettings {
 }
 
 export const DEFAULT_REGISTRY = "registry.picasoft.net";
+
+/** What a stack file read without the engine gives for an encrypted value: it exists, unreadable. */
+export const ENCRYPTED = "\u0000encrypted";
 
 /** A stack file's raw config values, read with the problems of those that are malformed. */
 class ConfigReader {
@@ -56,7 +74,8 @@ class ConfigReader {
   }
   json<T>(key: string, fallback: T): T {
     const raw = this.get(key);
-    if (raw === undefined || raw === "") return fallback;
+    // A whole structured value set with --secret, read without the passphrase (status, restore).
+    if (raw === undefined || raw === "" || raw === ENCRYPTED) return fallback;
     try {
       return JSON.parse(raw) as T;
     } catch {
@@ -109,9 +128,24 @@ export function readSettings(stack: string, get: (key: string) => string | undef
     createExternalNetworks: c.bool("createExternalNetworks", false),
     ...readHosts(c),
     secrets: typeof secrets === "object" && secrets !== null ? secrets : {},
+    snapshots: readSnapshots(c, stack, kind),
     conventions: readConventions(c),
   };
   return c.problems.length > 0 ? { problems: c.problems } : { settings, problems: c.problems };
+}
+
+function readSnapshots(c: ConfigReader, stack: string, kind: string | undefined): SnapshotSettings | undefined {
+  const raw = c.json<Partial<SnapshotSettings> | undefined>("snapshots", undefined);
+  if (raw === undefined && kind !== "prod") return undefined;
+  const given = raw ?? {};
+  const keep = given.keep ?? 5;
+  const directory = given.directory ?? `/var/backups/dockerfiles/${stack}`;
+  if (typeof given !== "object" || Array.isArray(given) || !Number.isInteger(keep) || keep < 0 || typeof directory !== "string" || !directory.startsWith("/") ||
+    (given.image !== undefined && typeof given.image !== "string")) {
+    c.problem("config key 'snapshots' must be {directory: an absolute path on the Docker host, keep: how many per volume (0: none), image: an image with tar}, e.g. {directory: /var/backups/dockerfiles/prod, keep: 5}");
+    return undefined;
+  }
+  return keep === 0 ? undefined : { directory: directory.replace(/\/+$/, ""), keep, image: given.image ?? DEFAULT_SNAPSHOT_IMAGE };
 }
 
 function readConventions(c: ConfigReader): StackSettings["conventions"] {

@@ -1,19 +1,17 @@
 /**
  * `npm run status -- [stack…]` (default: test and prod): per stack and service, the deployed commit,
  * whether the repository has newer changes for that service, and whether the live containers drift
- * from what the stack deployed (removed or replaced by hand, a different healthcheck or inputs).
+ * from what the stack deployed (removed or replaced by hand, a different healthcheck or inputs), and
+ * on stacks with snapshots, those kept per data volume and their disk use.
  */
 import { execFileSync } from "node:child_process";
-import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { SNAPSHOT_USAGE } from "../declare/volumeSnapshots";
 import { LABELS } from "../environment/applyStack";
-import { ContainerPlan, DeploymentPlan } from "../environment/plan";
-import { planDeployment } from "../pipeline";
+import { ContainerPlan } from "../environment/plan";
 import { lastChange, resolveRevision } from "../read/gitRevision";
-import { openServiceSource } from "../read/serviceSource";
-import { readSettings } from "../settings";
+import { SnapshotSettings } from "../settings";
 import { parseDuration } from "../validate/durations";
-import { stackConfigFromFile } from "../read/stackFile";
-import { explainPulumiError } from "./pulumiErrors";
+import { DeployedService, DeployedStack, openDeployed } from "./deployed";
 
 /** The part of `docker inspect` that drift is judged on. */
 export interface LiveContainer {
@@ -66,49 +64,63 @@ export async function status(argv: string[], root: string, out: (line: string) =
   const stacks = argv.length > 0 ? argv : ["test", "prod"];
   let drifted = false;
   for (const stackName of stacks) {
-    let outputs: Record<string, { revision?: string; lastChange?: string }>;
-    try {
-      const stack = await LocalWorkspace.selectStack({ stackName, workDir: root });
-      outputs = ((await stack.outputs()).services?.value ?? {}) as typeof outputs;
-    } catch (e) {
-      out(`${stackName}: ${explainPulumiError(e, stackName)}`);
+    const deployed = await openDeployed(root, stackName);
+    if (typeof deployed === "string") {
+      out(`${stackName}: ${deployed}`);
       continue;
     }
-    if (Object.keys(outputs).length === 0) {
+    if (Object.keys(deployed.services).length === 0) {
       out(`${stackName}: the stack exists but runs no service (never deployed, destroyed, or every folder excluded by 'services')`);
       continue;
     }
-    const { settings, problems } = readSettings(stackName, stackConfigFromFile(root, stackName));
-    if (!settings) {
-      out(`${stackName}: ${problems.map((p) => p.message).join("; ")}`);
-      drifted = true;
-      continue;
-    }
     const head = await resolveRevision(root, "HEAD");
-    // Services deployed together share a revision: read and plan each revision once.
-    const plans = new Map<string, Promise<DeploymentPlan>>();
-    const planAt = (revision: string): Promise<DeploymentPlan> => {
-      if (!plans.has(revision)) {
-        const at = { ...settings, servicesRef: revision };
-        plans.set(revision, openServiceSource(root, at, { checkout: false }).then((source) => planDeployment({ settings: at, view: source.view, environment: (n) => process.env[n] })));
-      }
-      return plans.get(revision)!;
-    };
-    for (const [folder, deployed] of Object.entries(outputs).sort()) {
-      const dir = `${settings.servicesDir}/${folder}`;
-      const newest = await lastChange(root, head.sha, dir);
-      const repo = deployed.lastChange === undefined ? "unknown" : newest === deployed.lastChange ? "up to date" : `newer changes (${newest?.slice(0, 12) ?? "folder removed"})`;
-      let containers = "unknown (no revision recorded)";
-      if (deployed.revision) {
-        const service = (await planAt(deployed.revision)).services.find((s) => s.folder === folder);
-        const drift = (service?.containers ?? []).flatMap((c) => containerDrift(c, inspect(c.name, service?.host)).map((d) => `${c.service} ${d}`));
-        containers = drift.length === 0 ? "in sync" : drift.join("; ");
-        drifted ||= drift.length > 0;
-      }
-      out(`${stackName} ${folder}: deployed ${deployed.revision?.slice(0, 12) ?? "?"} (last change ${deployed.lastChange?.slice(0, 12) ?? "?"}); repository: ${repo}; containers: ${containers}`);
+    const hosts = new Set<string | undefined>();
+    for (const [folder, service] of Object.entries(deployed.services).sort()) {
+      const { line, drift, host } = await serviceStatus(root, head.sha, deployed, folder, service);
+      out(`${stackName} ${line}`);
+      drifted ||= drift;
+      hosts.add(host);
     }
+    if (deployed.settings.snapshots) for (const host of hosts) out(`${stackName} ${snapshotUsage(deployed.settings.snapshots, host)}`);
   }
   return drifted ? 1 : 0;
+}
+
+async function serviceStatus(root: string, head: string, deployed: DeployedStack, folder: string, service: DeployedService): Promise<{ line: string; drift: boolean; host?: string }> {
+  const dir = `${deployed.settings.servicesDir}/${folder}`;
+  const newest = await lastChange(root, head, dir);
+  const repo = service.lastChange === undefined ? "unknown" : newest === service.lastChange ? "up to date" : `newer changes (${newest?.slice(0, 12) ?? "folder removed"})`;
+  let containers = "unknown (no revision recorded)";
+  let drift: string[] = [];
+  let host: string | undefined;
+  if (service.revision) {
+    const plan = (await deployed.planAt(service.revision)).services.find((s) => s.folder === folder);
+    host = plan?.host;
+    drift = (plan?.containers ?? []).flatMap((c) => containerDrift(c, inspect(c.name, host)).map((d) => `${c.service} ${d}`));
+    containers = drift.length === 0 ? "in sync" : drift.join("; ");
+  }
+  return { line: `${folder}: deployed ${service.revision?.slice(0, 12) ?? "?"} (last change ${service.lastChange?.slice(0, 12) ?? "?"}); repository: ${repo}; containers: ${containers}`, drift: drift.length > 0, host };
+}
+
+/** One line: the snapshots kept on a host, per volume, with their disk use. */
+export function snapshotUsage(settings: SnapshotSettings, host: string | undefined): string {
+  const where = `snapshots in ${settings.directory} on ${host ?? "the local engine"}`;
+  try {
+    const listed = execFileSync("bash", ["-c", `set -euo pipefail\n${SNAPSHOT_USAGE}`], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, ...(host ? { DOCKER_HOST: host } : {}), DIRECTORY: settings.directory, IMAGE: settings.image },
+    });
+    const volumes = listed.split("\n").filter((l) => l.trim() !== "").map((l) => l.split(" "));
+    if (volumes.length === 0) return `${where}: none yet`;
+    return `${where}: ${volumes.map(([volume, count, kib]) => `${volume} ${count} (${formatKib(Number(kib))})`).join(", ")}`;
+  } catch (e) {
+    return `${where}: cannot be read (${String((e as { stderr?: string }).stderr ?? e).trim().split("\n").pop()})`;
+  }
+}
+
+function formatKib(kib: number): string {
+  return kib >= 1024 * 1024 ? `${(kib / 1024 / 1024).toFixed(1)} GiB` : kib >= 1024 ? `${(kib / 1024).toFixed(1)} MiB` : `${kib} KiB`;
 }
 
 if (require.main === module) {

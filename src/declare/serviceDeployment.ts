@@ -1,9 +1,10 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ContainerPlan, ServicePlan } from "../environment/plan";
-import { RegistrySettings, StackKind } from "../settings";
+import { RegistrySettings, SnapshotSettings, StackKind } from "../settings";
 import { renderContainerSettings } from "../validate/containerSettings";
 import { containerWait, imageBuild } from "./dockerCommands";
+import { snapshotBeforeReplace } from "./volumeSnapshots";
 
 export interface ServiceDeploymentArgs {
   readonly plan: ServicePlan;
@@ -11,6 +12,8 @@ export interface ServiceDeploymentArgs {
   readonly registry: RegistrySettings;
   /** What makes the networks compose calls external exist on this machine (test stacks), by name. */
   readonly externalNetworks: ReadonlyMap<string, pulumi.Resource>;
+  /** Snapshot the data volumes a container writes before it is replaced (prod by default). */
+  readonly snapshots?: SnapshotSettings;
 }
 
 /** The image a container runs, and what must exist before it. */
@@ -53,7 +56,8 @@ export class ServiceDeployment extends pulumi.ComponentResource {
     for (const c of inDependencyOrder(plan.containers)) {
       const image = "built" in c.image ? images.built.get(c.image.built)! : images.remote.get(c.image.remote)!;
       const after = [...image.after, ...networks.after, ...c.dependsOn.map((d) => dependencyOf(declared.get(d.service)!, d.condition))];
-      declared.set(c.service, this.declareContainer(plan, c, { image: image.ref, networks: networks.names, volumes, job: jobs.has(c.service) }, after));
+      const snapshots = this.declareSnapshots(plan, c, args.snapshots, after);
+      declared.set(c.service, this.declareContainer(plan, c, { image: image.ref, networks: networks.names, volumes, job: jobs.has(c.service) }, [...after, ...snapshots]));
     }
     this.registerOutputs({ containers: this.containers, images: this.images });
   }
@@ -123,6 +127,17 @@ export class ServiceDeployment extends pulumi.ComponentResource {
       remote.set(name, { ref: pulled.imageId, after: [] });
     }
     return { built, remote };
+  }
+
+  /**
+   * The snapshots taken before the container is replaced, one per named volume it writes; after what
+   * the container waits for (a failed build stops nothing), before the container itself.
+   */
+  private declareSnapshots(plan: ServicePlan, c: ContainerPlan, settings: SnapshotSettings | undefined, after: pulumi.Resource[]): pulumi.Resource[] {
+    if (!settings) return [];
+    const written = [...new Map(c.mounts.filter((m) => m.volume && !m.readOnly).map((m) => [m.volume!.key, m.volume!])).values()];
+    return written.map((v) => snapshotBeforeReplace(`${plan.folder}/${c.service}/snapshot-${v.key}`,
+      { who: `${plan.folder}/${c.service}`, container: c.name, inputsHash: c.inputsHash, volume: v.name }, settings, plan.host, { parent: this, dependsOn: after }));
   }
 
   private declareContainer(plan: ServicePlan, c: ContainerPlan, refs: { image: pulumi.Input<string>; networks: ReadonlyMap<string, pulumi.Input<string>>; volumes: ReadonlyMap<string, pulumi.Input<string>>; job: boolean }, after: pulumi.Resource[]): Declared {

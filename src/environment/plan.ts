@@ -1,5 +1,5 @@
 import { Problem } from "../problems";
-import { StackKind } from "../settings";
+import { SnapshotSettings, StackKind } from "../settings";
 import { KeyReport, NetworkIpam } from "../validate/composeProject";
 import { ContainerSettings } from "../validate/containerSettings";
 
@@ -15,6 +15,8 @@ export interface DeploymentPlan {
   readonly foldersRead: readonly string[];
   /** Create the networks compose calls external (once per machine) instead of looking them up. */
   readonly createExternalNetworks: boolean;
+  /** Snapshot data volumes before a container that writes them is replaced (prod by default). */
+  readonly snapshots?: SnapshotSettings;
   readonly problems: readonly Problem[];
 }
 

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as YAML from "yaml";
-import { readSettings, StackSettings } from "../settings";
+import { ENCRYPTED, readSettings, StackSettings } from "../settings";
 
 const PROJECT = "dockerfiles";
 
@@ -17,7 +17,7 @@ export function stackConfigFromFile(root: string, stack: string): (key: string) 
   const hideSecure = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(hideSecure);
     if (v && typeof v === "object") {
-      if ("secure" in v) return "\u0000encrypted";
+      if ("secure" in v) return ENCRYPTED;
       return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, hideSecure(x)]));
     }
     return v;

@@ -2,9 +2,12 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { restore } from "../../src/cli/restore";
 import { rollback } from "../../src/cli/rollback";
+import { status } from "../../src/cli/status";
 import { docker, dockerJson, e2e, openProject, Project, removeLeftovers, removeRunImages, REPO_ROOT, skipReason } from "./harness";
 import { LocalRegistry, registryMissing, startRegistry } from "./registry";
 
@@ -42,11 +45,36 @@ describe("prod stack, deployed for real with a private registry", { skip: prodSk
   /** Every value no output may show: the real secrets and the registry's password. */
   const secretValues = (): string[] => [SECRETS.web, SECRETS.token, registry.password];
   const leaks = (text: string): string[] => secretValues().filter((v) => text.includes(v));
+  const SNAPSHOTS = fs.mkdtempSync(path.join(os.tmpdir(), "dockerfiles-snapshots-"));
+  const snapshotsOf = (volume: string): string[] => (fs.existsSync(path.join(SNAPSHOTS, volume)) ? fs.readdirSync(path.join(SNAPSHOTS, volume)).sort().reverse() : []);
+  /** Runs one of the project's commands with the project's backend and passphrase. */
+  const cli = async (run: (out: (l: string) => void) => Promise<number>): Promise<{ code: number; output: string }> => {
+    const lines: string[] = [];
+    const saved = { ...process.env };
+    Object.assign(process.env, p.env);
+    try {
+      return { code: await run((l) => lines.push(l)), output: lines.join("\n") };
+    } finally {
+      process.env = saved;
+    }
+  };
+  const db = (...cmd: string[]): string => docker("exec", e2e("e2e-app-db"), ...cmd);
+  const upOutput = async (): Promise<string> => {
+    const up = await p.stack.up();
+    assert.equal(up.summary.result, "succeeded");
+    return up.stdout + up.stderr;
+  };
+  /** Replaces the database container by changing one of its labels, in a commit. */
+  const replaceDatabase = async (label: string): Promise<string> => {
+    p.edit(e2e("services/e2e-app/docker-compose.yml"), (t) => t.replace(/role: database.*/, `role: database-${label}`));
+    git("commit", "-qam", `database ${label}`);
+    return upOutput();
+  };
 
   before(async () => {
     removeLeftovers(CONTAINERS, NETWORKS, VOLUMES);
     registry = await startRegistry();
-    p = await openProject(path.join(REPO_ROOT, "test/fixtures/services"), { createExternalNetworks: "true" }, "prod", {
+    p = await openProject(path.join(REPO_ROOT, "test/fixtures/services"), { createExternalNetworks: "true", snapshots: JSON.stringify({ directory: SNAPSHOTS, keep: 2 }) }, "prod", {
       replace: { "registry.picasoft.net": registry.server },
       secret: { secrets: JSON.stringify({ [e2e("e2e-web")]: { web: { WEB_PASSWORD: SECRETS.web }, api_token: SECRETS.token } }) },
     });
@@ -63,6 +91,7 @@ describe("prod stack, deployed for real with a private registry", { skip: prodSk
     await p?.cleanup();
     removeRunImages();
     await registry?.stop();
+    fs.rmSync(SNAPSHOTS, { recursive: true, force: true });
   });
 
   it("pushes the home-built images to the registry and keeps every secret out of the state, the output and the labels", async () => {
@@ -84,6 +113,37 @@ describe("prod stack, deployed for real with a private registry", { skip: prodSk
     assert.deepEqual(leaks(filesUnder(p.file(".state"))), [], "the state backend's files");
     assert.deepEqual(leaks(labels), [], "container labels");
     assert.deepEqual(leaks(fs.readFileSync(p.file("Pulumi.prod.yaml"), "utf8")), [], "the stack file holds them encrypted");
+  });
+
+  it("snapshots a data volume only when the container writing it is replaced, restores it, keeps the newest ones", async () => {
+    const volume = e2e("e2e-app-data");
+    assert.deepEqual(snapshotsOf(volume), [], "the first deploy replaced nothing: no snapshot");
+    db("sh", "-c", "echo precious > /data/precious.txt");
+    assert.doesNotMatch(await upOutput(), /snapshot of the volume/, "an up that replaces nothing takes no snapshot");
+    assert.deepEqual(snapshotsOf(volume), []);
+
+    const replaced = await replaceDatabase("v2");
+    const said = new RegExp(`snapshot of the volume ${volume} before replacing ${e2e("e2e-app-db")}: (\\S+)`).exec(replaced);
+    assert.ok(said, `the up output names the snapshot:\n${replaced}`);
+    assert.equal(said[1], path.join(SNAPSHOTS, volume, snapshotsOf(volume)[0]));
+    assert.match(execFileSync("tar", ["-tzf", said[1]], { encoding: "utf8" }), /precious\.txt/);
+    assert.equal(db("cat", "/data/precious.txt"), "precious", "the volume itself is kept across the replacement");
+
+    db("sh", "-c", "rm /data/precious.txt; echo broken > /data/hello.txt");
+    const restored = await cli((out) => restore(["prod", e2e("e2e-app"), "data", "--yes"], p.dir, out));
+    assert.equal(restored.code, 0, restored.output);
+    assert.match(restored.output, /saved in .*before-restore\.tar\.gz/);
+    assert.equal(db("cat", "/data/precious.txt"), "precious");
+    assert.equal(db("cat", "/data/hello.txt"), "hello-from-db");
+    assert.equal(docker("inspect", "--format", "{{.State.Health.Status}}", e2e("e2e-app-db")), "healthy");
+    assert.equal(snapshotsOf(volume).filter((f) => f.endsWith("-before-restore.tar.gz")).length, 1, "the broken content was saved before the restore");
+
+    await replaceDatabase("v3");
+    const last = await replaceDatabase("v4");
+    assert.equal(snapshotsOf(volume).length, 2, "keep: 2");
+    assert.ok(last.includes(path.join(SNAPSHOTS, volume, snapshotsOf(volume)[0])), "the newest is the last one taken");
+    const shown = await cli((out) => status(["prod"], p.dir, out));
+    assert.match(shown.output, new RegExp(`snapshots in ${SNAPSHOTS} on the local engine: ${volume} 2 \\(\\d+ KiB\\)`), shown.output);
   });
 
   it("refuses a change that would replace a data volume, in the preview, before anything is touched", async () => {

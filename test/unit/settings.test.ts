@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { MemoryFiles } from "../../src/read/files";
 import { planDeployment } from "../../src/pipeline";
-import { readSettings } from "../../src/settings";
+import { ENCRYPTED, readSettings } from "../../src/settings";
 
 const config = (c: Record<string, unknown>) => (k: string) => (c[k] === undefined ? undefined : typeof c[k] === "string" ? (c[k]) : JSON.stringify(c[k]));
 
@@ -110,5 +110,25 @@ describe("another compose repository: the organisation's conventions as warnings
 
   it("refuses any other value", () => {
     assert.match(settingsWith("sometimes").problems[0].message, /config key 'conventions' must be 'errors'/);
+  });
+});
+
+describe("snapshot settings", () => {
+  it("are on by default on prod only, in a folder per stack, the newest 5 kept", () => {
+    assert.deepEqual(readSettings("prod", config({})).settings?.snapshots, { directory: "/var/backups/dockerfiles/prod", keep: 5, image: "debian:bookworm-slim" });
+    assert.equal(readSettings("test", config({})).settings?.snapshots, undefined);
+    assert.deepEqual(readSettings("test", config({ snapshots: { directory: "/srv/snap/", keep: 2 } })).settings?.snapshots, { directory: "/srv/snap", keep: 2, image: "debian:bookworm-slim" });
+  });
+
+  it("are turned off with keep: 0, and refuse a relative folder or a negative count", () => {
+    assert.equal(readSettings("prod", config({ snapshots: { keep: 0 } })).settings?.snapshots, undefined);
+    assert.match(readSettings("prod", config({ snapshots: { directory: "backups" } })).problems[0].message, /config key 'snapshots' must be .*absolute path/);
+    assert.match(readSettings("prod", config({ snapshots: { keep: -1 } })).problems[0].message, /config key 'snapshots'/);
+  });
+
+  it("read a whole structured value set with --secret, without its passphrase, as unknown rather than malformed", () => {
+    const read = readSettings("prod", config({ secrets: ENCRYPTED, registry: ENCRYPTED }));
+    assert.deepEqual(read.problems, []);
+    assert.deepEqual(read.settings?.secrets, {});
   });
 });
