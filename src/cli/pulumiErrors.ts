@@ -4,7 +4,7 @@ import { projectSetting } from "./projectSettings";
  * The Automation API reports a failed `pulumi` command as a dump (`code: … stdout: … stderr: … err?:`).
  * This turns it into what a person needs: the cause in one sentence and the command that fixes it.
  */
-const KNOWN: readonly { readonly pattern: RegExp; readonly explain: (stack: string) => string }[] = [
+const KNOWN: readonly { readonly pattern: RegExp; readonly explain: (stack: string, found: RegExpExecArray) => string }[] = [
   {
     pattern: /passphrase must be set|PULUMI_CONFIG_PASSPHRASE/i,
     explain: (stack) =>
@@ -12,14 +12,22 @@ const KNOWN: readonly { readonly pattern: RegExp; readonly explain: (stack: stri
   },
   { pattern: /incorrect passphrase/i, explain: (stack) => `the passphrase given does not open stack '${stack}'; set PULUMI_CONFIG_PASSPHRASE to the one it was created with` },
   { pattern: /no stack named|stack .* not found/i, explain: (stack) => `stack '${stack}' does not exist in ${process.env.PULUMI_BACKEND_URL ?? "the current backend"}; deploy it first (bash scripts/deploy.sh${stack === "test" ? "" : ` --stack ${stack}`})` },
+  {
+    pattern: /The container name "\/([^"]+)" is already in use by container "([0-9a-f]{12})/,
+    explain: (stack, [, name, id]) =>
+      `a container named ${name} (${id}) that stack '${stack}' did not deploy holds the name: someone started it by hand, or an interrupted deploy left it. ` +
+      `Nothing was removed. Check what it is (docker inspect ${name}), keep what you need from it, then docker rm -f ${name} and pulumi up again`,
+  },
   { pattern: /currently locked/i, explain: (stack) => `stack '${stack}' is locked by another update; wait for it, or if none runs, pulumi cancel --stack ${stack}` },
 ];
 
 /** Short, actionable text for an error of a `pulumi` command run on `stack`. */
 export function explainPulumiError(e: unknown, stack: string): string {
   const text = e instanceof Error ? e.message : String(e);
-  const known = KNOWN.find((k) => k.pattern.test(text));
-  if (known) return known.explain(stack);
+  for (const k of KNOWN) {
+    const found = k.pattern.exec(text);
+    if (found) return k.explain(stack, found);
+  }
   // Otherwise the CLI's own error lines, without the dump around them.
   const errors = text.split("\n").map((l) => l.trim()).filter((l) => /^error:/i.test(l));
   return errors.length > 0 ? [...new Set(errors)].slice(-10).join("\n") : text.split("\n").slice(-10).join("\n");
