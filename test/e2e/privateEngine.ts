@@ -1,12 +1,11 @@
 /**
- * A Docker engine of the test's own, for faults that must not touch the shared one: a second dockerd
- * with its own data and exec roots, socket, default bridge (made for it: an engine started without one
- * deletes the host's docker0) and address pool, and no iptables rules; and its own containerd, run
- * beside it as a service of its own (as Debian's containerd.service is), not as dockerd's child, whose
- * log pipe would fill up and hang it once dockerd is gone. The test can SIGKILL dockerd mid-deploy and
- * start it again on the same data, as a machine's dockerd crashing and restarting would.
- * Containers on it reach each other only by the bridge's own traffic rules; published ports work
- * through docker-proxy. Needs root (dockerd, ip link).
+ * A Docker engine of the test's own, for faults that must not touch the shared one: a second dockerd in
+ * a network namespace of its own (a dockerd deletes or rebuilds the default bridge it finds, docker0
+ * included, when it starts after a crash), with its own data and exec roots and socket; and its own
+ * containerd, run beside it as a service of its own (as Debian's containerd.service is), not as
+ * dockerd's child, whose log pipe would fill up and hang it once dockerd is gone. The test can SIGKILL
+ * dockerd mid-deploy and start it again on the same data, as a machine's dockerd crashing and
+ * restarting would. Its published ports live in its namespace, not on the host. Needs root.
  */
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -31,8 +30,9 @@ export function privateEngineMissing(): string | undefined {
   try {
     execFileSync("dockerd", ["--version"], { stdio: "ignore" });
     execFileSync("ip", ["-V"], { stdio: "ignore" });
+    execFileSync("nsenter", ["--version"], { stdio: "ignore" });
   } catch {
-    return "dockerd or ip is not installed (run scripts/toolchain.sh)";
+    return "dockerd, ip or nsenter is not installed (run scripts/toolchain.sh)";
   }
   return undefined;
 }
@@ -42,16 +42,13 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export async function startPrivateEngine(images: readonly string[]): Promise<PrivateEngine> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dockerfiles-engine-"));
   const id = randomBytes(2).toString("hex");
-  const bridge = `dfe2e${id}`;
-  const subnet = 100 + (parseInt(id, 16) % 100);
+  const netns = `dfe2e${id}`;
   const host = `unix://${dir}/docker.sock`;
-  execFileSync("ip", ["link", "add", bridge, "type", "bridge"]);
-  execFileSync("ip", ["addr", "add", `10.${subnet}.0.1/24`, "dev", bridge]);
-  execFileSync("ip", ["link", "set", bridge, "up"]);
-  const args = [
-    "--data-root", `${dir}/data`, "--exec-root", `${dir}/exec`, "--pidfile", `${dir}/dockerd.pid`, "-H", host,
-    "--bridge", bridge, "--iptables=false", "--ip-masq=false", "--default-address-pool", `base=10.${subnet}.128.0/17,size=24`,
-  ];
+  execFileSync("ip", ["netns", "add", netns]);
+  execFileSync("ip", ["netns", "exec", netns, "ip", "link", "set", "lo", "up"]);
+  // nsenter, not `ip netns exec`: that one mounts a /sys of its own, without the cgroups dockerd needs.
+  const inNamespace = [`--net=/run/netns/${netns}`, "--"];
+  const args = [...inNamespace, "dockerd", "--data-root", `${dir}/data`, "--exec-root", `${dir}/exec`, "--pidfile", `${dir}/dockerd.pid`, "-H", host];
   const containerdSocket = `${dir}/containerd/containerd.sock`;
   fs.mkdirSync(`${dir}/containerd`);
   fs.writeFileSync(`${dir}/containerd/config.toml`, [
@@ -64,7 +61,7 @@ export async function startPrivateEngine(images: readonly string[]): Promise<Pri
     "",
   ].join("\n"));
   const containerdLog = fs.openSync(path.join(dir, "containerd.log"), "a");
-  const containerd = spawn("containerd", ["--config", `${dir}/containerd/config.toml`], { stdio: ["ignore", containerdLog, containerdLog], detached: true });
+  const containerd = spawn("nsenter", [...inNamespace, "containerd", "--config", `${dir}/containerd/config.toml`], { stdio: ["ignore", containerdLog, containerdLog], detached: true });
   fs.closeSync(containerdLog);
   args.push("--containerd", containerdSocket);
   const env = { ...process.env, DOCKER_HOST: host };
@@ -72,7 +69,7 @@ export async function startPrivateEngine(images: readonly string[]): Promise<Pri
   let daemon: ChildProcess | undefined;
   const start = async (): Promise<void> => {
     const log = fs.openSync(path.join(dir, "dockerd.log"), "a");
-    daemon = spawn("dockerd", args, { stdio: ["ignore", log, log], detached: true });
+    daemon = spawn("nsenter", args, { stdio: ["ignore", log, log], detached: true });
     fs.closeSync(log);
     for (let i = 0; ; i++) {
       try {
@@ -109,7 +106,7 @@ export async function startPrivateEngine(images: readonly string[]): Promise<Pri
       // The shims of containers the crashed dockerd lost track of.
       execFileSync("bash", ["-c", `pkill -KILL -f -- "[c]ontainerd-shim.* -address ${dir}/" || true`]);
       execFileSync("bash", ["-c", `umount -R "${dir}/data" 2>/dev/null || true; umount -R "${dir}/exec" 2>/dev/null || true`]);
-      execFileSync("ip", ["link", "del", bridge]);
+      execFileSync("ip", ["netns", "del", netns]);
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

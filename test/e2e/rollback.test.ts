@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { rollback } from "../../src/cli/rollback";
+import { status } from "../../src/cli/status";
 import { docker, e2e, openProject, Project, removeLeftovers, removeRunImages, REPO_ROOT, skipReason } from "./harness";
 
 /**
@@ -32,6 +33,10 @@ describe("rollback between commits, deployed for real", { skip: skipReason("roll
       process.env = saved;
     }
   };
+  /** `npm run status -- test`: the line of each service folder. */
+  const statusOf = async (): Promise<string> => (await p.cli((out) => status(["test"], p.dir, out))).output;
+  const deployedAt = (text: string, folder: string, commit: string): void =>
+    assert.match(text, new RegExp(`^test ${e2e(folder)}: deployed ${commits[commit].slice(0, 12)} .*containers: in sync`, "m"), text);
   const running = (): Record<string, string> => Object.fromEntries(CONTAINERS.map((c) => [c, docker("inspect", "--format", "{{.Config.Image}} {{range .Config.Env}}{{.}} {{end}}", c)]));
   const web = (): string => docker("inspect", "--format", "{{.Config.Image}} {{range .Config.Env}}{{if eq (index (split . \"=\") 0) \"SITE_URL\"}}{{.}}{{end}}{{end}}", e2e("e2e-web"));
 
@@ -71,6 +76,9 @@ describe("rollback between commits, deployed for real", { skip: skipReason("roll
     assert.match(back.output, new RegExp(e2e(String.raw`registry\.picasoft\.net/e2e-web:1\.0\.0 is already built from these inputs`)), "A's image is reused, not rebuilt");
     assert.deepEqual(running(), atA);
     assert.equal(docker("exec", e2e("e2e-app-db"), "cat", "/data/b.txt"), "written-at-B");
+    const shown = await statusOf();
+    deployedAt(shown, "e2e-web", "A");
+    deployedAt(shown, "e2e-app", "A");
   });
 
   it("goes forward to B again, and a README-only commit C changes nothing", async () => {
@@ -78,6 +86,7 @@ describe("rollback between commits, deployed for real", { skip: skipReason("roll
     assert.equal(forward.code, 0, forward.output);
     assert.equal(web(), e2e("registry.picasoft.net/e2e-web:1.1.0 SITE_URL=https://www2.test.picasoft.net"));
     const atB = running();
+    deployedAt(await statusOf(), "e2e-web", "B");
     p.edit(e2e("services/e2e-web/README.md"), (t) => t + "\nMore documentation.\n");
     commit("C");
     const readmeOnly = await roll("C");
