@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Deploys the services on a stack (default: test, on the local Docker engine, state in .pulumi-state/).
 # Shows the preview and asks before changing anything; extra arguments go to `pulumi up` (e.g. --yes).
+# Stacks other than test refresh first (`pulumi up --refresh`).
 # Usage: bash scripts/deploy.sh [--stack NAME] [pulumi up arguments…]
 set -euo pipefail
 stack=test
@@ -19,4 +20,8 @@ if [ "$stack" = test ] && [ -z "${PULUMI_CONFIG_PASSPHRASE+set}${PULUMI_CONFIG_P
   export PULUMI_CONFIG_PASSPHRASE="$TEST_STACK_PASSPHRASE"
 fi
 pulumi stack select --create "$stack" >/dev/null
-pulumi up --diff "$@"
+# On the machines others administer too, read every container back from Docker first: one removed or
+# stopped by hand is put back as declared (README: "When a deploy is interrupted").
+refresh=()
+[ "$stack" = test ] || refresh=(--refresh)
+pulumi up --diff "${refresh[@]}" "$@"
