@@ -146,6 +146,7 @@ export function describeAdoption(a: FolderAdoption): string[] {
   }
   for (const v of a.undeclaredVolumes) lines.push(`  volume ${v.name} (${v.size ?? "size unknown"}): not declared by ${a.folder}/docker-compose.yml; left alone`);
   for (const n of a.networks) lines.push(`  network ${n.name}: removed with the compose containers, created again by the program`);
+  if (a.images.length > 0) lines.push(`  images run by compose: ${a.images.join(", ")} (left in place; home-built ones are built again from the folder)`);
   for (const r of a.refusals) lines.push(`  REFUSED: ${r}`);
   return lines;
 }
