@@ -10,6 +10,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as readline from "node:readline/promises";
+import { EngineEvent } from "@pulumi/pulumi/automation";
 import { formatProblem } from "../problems";
 import { stackConfigFromFile } from "../read/stackFile";
 import { readSettings } from "../settings";
@@ -19,6 +20,7 @@ import { isShared } from "../state/stateSettings";
 import { openStackWorkspace, stackSettingsAndBackend } from "../state/stackWorkspace";
 import { backupPath, exportStack, ExportedState, importStack, readExport, stacksIn, writeBackup } from "../state/transfer";
 import { explainPulumiError } from "./pulumiErrors";
+import { plannedChanges } from "./rollback";
 
 type Out = (line: string) => void;
 
@@ -142,13 +144,17 @@ async function saveCurrent(root: string, stackName: string, backend: StackBacken
   return saved;
 }
 
-/** How many resources the preview would change (the stack itself excepted), or why it failed. */
+/** How many resources the preview would change (the stack's own outputs aside), or why it failed. */
 async function previewChanges(root: string, stackName: string): Promise<number | string> {
   const workspace = await openStackWorkspace(root, stackName);
   if (typeof workspace === "string") return workspace;
   try {
-    const preview = await retryTruncatedReads(() => workspace.stack.preview());
-    return Object.entries(preview.changeSummary).filter(([op]) => op !== "same").reduce((n, [, count]) => n + (count ?? 0), 0);
+    const events: EngineEvent[] = [];
+    await retryTruncatedReads(() => {
+      events.length = 0;
+      return workspace.stack.preview({ onEvent: (e) => events.push(e) });
+    });
+    return plannedChanges(events).length;
   } catch (e) {
     return explainPulumiError(e, stackName, workspace.backend.url);
   }
