@@ -50,6 +50,7 @@ async function main(): Promise<void> {
     const first = new Map<string, number>();
     const final = new Map<string, number>();
     let retries = 0;
+    const others = new Map<string, number>();
     const t0 = performance.now();
     for (let i = 0; i < rounds; i++) {
       const results = await Promise.all([0, 1].map(async () => {
@@ -57,6 +58,10 @@ async function main(): Promise<void> {
         const last = await retryTruncatedReads(async () => {
           const r = await up(dir, env);
           firstOutcome ??= classify(r.code, r.output);
+          if (classify(r.code, r.output) === "other") {
+            const line = r.output.split("\n").find((l) => /error/i.test(l))?.trim() ?? r.output.trim().split("\n").pop() ?? "";
+            others.set(line, (others.get(line) ?? 0) + 1);
+          }
           if (classify(r.code, r.output) === "unexpected EOF") throw new Error(r.output);
           return r;
         }, () => retries++).catch((e: Error) => ({ code: 1, output: e.message }));
@@ -72,6 +77,7 @@ async function main(): Promise<void> {
     for (const [k, n] of [...first].sort()) console.log(`  ${k}: ${n}`);
     console.log(`after retrying "unexpected EOF" (${retries} retries):`);
     for (const [k, n] of [...final].sort()) console.log(`  ${k}: ${n}`);
+    for (const [line, n] of others) console.log(`"other" (${n}×): ${line}`);
   } finally {
     await s3.stop();
     fs.rmSync(dir, { recursive: true, force: true });

@@ -6,7 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { EngineEvent } from "@pulumi/pulumi/automation";
-import { PlannedChange, plannedChanges } from "../../src/cli/rollback";
+import { PlannedChange, plannedChanges, rollback } from "../../src/cli/rollback";
 import { state } from "../../src/cli/state";
 import { status } from "../../src/cli/status";
 import { readLocks, StackLock } from "../../src/state/locks";
@@ -253,6 +253,19 @@ describe("shared state on a real S3 server", { skip: sharedStateSkip() }, () => 
       assert.ok(!text.includes(value), `${what} is not in the bucket in plaintext`);
       assert.ok(!text.includes(Buffer.from(value).toString("base64")), `${what} is not in the bucket in base64`);
     }
+  });
+
+  it("shared state: a rollback from the other clone runs on the shared backend, and the first clone's status says who ran it", async () => {
+    const first = b.git("rev-list", "--max-parents=0", "HEAD");
+    const ids = containerIds();
+    const rolled = await cli((out) => rollback(["test", first, "--yes"], b.dir, out, () => undefined));
+    assert.equal(rolled.code, 0, rolled.output);
+    assert.match(docker("inspect", "--format", "{{range .Config.Env}}{{.}} {{end}}", CONTAINER), /SITE_URL=https:\/\/state\.test\.picasoft\.net/);
+    assert.notDeepEqual(containerIds(), ids, "the container was replaced");
+    assert.equal(containerIds().length, 1);
+    const shown = await cli((out) => status(["test"], a.dir, out));
+    assert.match(shown.output, new RegExp(`test: last update: update succeeded at [-0-9: ]+ UTC \\([^)]*\\) by Admin B <admin-b@example\\.invalid> on `), shown.output);
+    assert.match(shown.output, new RegExp(`test ${FOLDER}: deployed ${first.slice(0, 12)}`), shown.output);
   });
 
   it("shared state: a backup restores a stack whose state was lost, and the preview then shows no change", async () => {

@@ -55,9 +55,14 @@ describe("backend URLs", () => {
     assert.deepEqual(parseBackendUrl("file:///srv/state"), { kind: "file", directory: "/srv/state" });
     assert.deepEqual(parseBackendUrl("gs://bucket"), { kind: "bucket", url: "gs://bucket" });
     assert.deepEqual(parseBackendUrl("https://api.pulumi.com"), { kind: "service", url: "https://api.pulumi.com" });
-    assert.match(String(parseBackendUrl("file://")), /must name a directory/);
-    assert.match(String(parseBackendUrl("minio:9000/bucket")), /is not a state backend Pulumi knows/);
-    assert.match(String(parseBackendUrl("s3://?region=x")), /names no bucket|is not a URL/);
+    const refusal = (url: string): string => {
+      const parsed = parseBackendUrl(url);
+      assert.equal(typeof parsed, "string", url);
+      return parsed as string;
+    };
+    assert.match(refusal("file://"), /must name a directory/);
+    assert.match(refusal("minio:9000/bucket"), /is not a state backend Pulumi knows/);
+    assert.match(refusal("s3://?region=x"), /names no bucket|is not a URL/);
   });
 });
 
