@@ -5,11 +5,11 @@
  * extracted into the emptied volume, and the containers are started again and waited for (health).
  */
 import { execFileSync } from "node:child_process";
-import * as readline from "node:readline/promises";
 import { inDependencyOrder } from "../declare/serviceDeployment";
 import { LIST_SNAPSHOTS, RESTORE_SNAPSHOT, TAKE_SNAPSHOT } from "../declare/volumeSnapshots";
 import { ContainerPlan, ServicePlan } from "../environment/plan";
 import { SnapshotSettings } from "../settings";
+import { confirmed } from "./confirm";
 import { openDeployed } from "./deployed";
 
 const USAGE = "usage: npm run restore -- <stack> <folder> <volume> [snapshot] [--yes]   (volume: its compose key or Docker name)";
@@ -54,13 +54,6 @@ function findTarget(service: ServicePlan, volume: string, settings: SnapshotSett
   return { volume: v.name, containers, host: service.host, settings };
 }
 
-async function confirm(question: string): Promise<boolean> {
-  const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
-  const answer = (await rl.question(question)).trim().toLowerCase();
-  rl.close();
-  return answer === "y" || answer === "yes";
-}
-
 /** Waits until each container with a healthcheck is healthy; the first that is not, with why. */
 async function waitHealthy(target: RestoreTarget): Promise<string | undefined> {
   for (const c of target.containers) {
@@ -78,7 +71,7 @@ async function waitHealthy(target: RestoreTarget): Promise<string | undefined> {
   return undefined;
 }
 
-export async function restore(argv: string[], root: string, out: (line: string) => void, ask: (question: string) => Promise<boolean> = confirm): Promise<number> {
+export async function restore(argv: string[], root: string, out: (line: string) => void, ask?: (question: string) => Promise<boolean>): Promise<number> {
   const args = argv.filter((a) => a !== "--yes");
   if (args.length < 3 || args.length > 4) {
     out(USAGE);
@@ -110,10 +103,8 @@ export async function restore(argv: string[], root: string, out: (line: string) 
   const names = target.containers.map((c) => c.name);
   out(`restore: ${stackName} ${folder}: the volume ${target.volume} gets the content of ${snapshot}.`);
   out(`restore: stops ${names.join(", ") || "no container"}, saves the volume's current content as a snapshot first, then starts ${names.length > 1 ? "them" : "it"} again and waits for health.`);
-  if (!argv.includes("--yes")) {
-    if (!process.stdin.isTTY) return fail(out, "not interactive; run again with --yes to restore");
-    if (!(await ask(`Restore ${target.volume} on ${stackName}? [y/N] `))) return fail(out, "cancelled; nothing was changed");
-  }
+  const refusal = await confirmed(`Restore ${target.volume} on ${stackName}? [y/N] `, argv.includes("--yes"), ask);
+  if (refusal) return fail(out, refusal);
   return apply(target, snapshot, out);
 }
 

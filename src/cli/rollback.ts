@@ -4,12 +4,12 @@
  * volume would be replaced or deleted, asks before applying (or needs --yes when not interactive).
  * The same as `pulumi config set servicesRef <commit>` + `pulumi up`, with the guards.
  */
-import * as readline from "node:readline/promises";
 import { EngineEvent, OpType, Stack } from "@pulumi/pulumi/automation";
 import { resolveRevision, RevisionError } from "../read/gitRevision";
 import { retryTruncatedReads } from "../state/backend";
 import { deployer, updateMessage } from "../state/deployer";
 import { openStackWorkspace, PROJECT } from "../state/stackWorkspace";
+import { confirmed } from "./confirm";
 import { explainPulumiError } from "./pulumiErrors";
 
 const VOLUME = "docker:index/volume:Volume";
@@ -92,15 +92,6 @@ function retried(out: (line: string) => void): (attempt: number) => void {
   return (attempt) => out(`rollback: the state backend cut a read short (unexpected EOF, attempt ${attempt}); running it again`);
 }
 
-/** Why the user did not confirm, or undefined when they did. */
-async function confirm(stackName: string): Promise<string | undefined> {
-  if (!process.stdin.isTTY) return "not interactive; run again with --yes to apply";
-  const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
-  const answer = (await rl.question(`Apply this to ${stackName}? [y/N] `)).trim().toLowerCase();
-  rl.close();
-  return answer === "y" || answer === "yes" ? undefined : "cancelled";
-}
-
 /**
  * `out` receives the command's own lines; `progress` the engine's preview and update output (the
  * terminal by default).
@@ -155,10 +146,10 @@ export async function rollback(argv: string[], root: string, out: (line: string)
     return 0;
   }
   out(`rollback: services that change:\n${summariseByService(changes).join("\n")}`);
-  const refusal = yes ? undefined : await confirm(stackName);
+  const refusal = await confirmed(`Apply this to ${stackName}? [y/N] `, yes);
   if (refusal) {
     await restore();
-    out(`rollback: ${refusal}; nothing was changed.`);
+    out(`rollback: ${refusal}${refusal.includes("nothing was changed") ? "" : "; nothing was changed"}.`);
     return 1;
   }
   try {

@@ -122,7 +122,8 @@ async function serviceStatus(root: string, head: string, deployed: DeployedStack
     drift = (plan?.containers ?? []).flatMap((c) => containerDrift(c, inspect(c.name, host)).map((d) => `${c.service} ${d}`));
     containers = drift.length === 0 ? "in sync" : drift.join("; ");
   }
-  return { line: `${folder}: deployed ${service.revision?.slice(0, 12) ?? "?"} (last change ${service.lastChange?.slice(0, 12) ?? "?"}); repository: ${repo}; containers: ${containers}`, drift: drift.length > 0, host };
+  const where = host ? ` on ${host}` : "";
+  return { line: `${folder}${where}: deployed ${service.revision?.slice(0, 12) ?? "?"} (last change ${service.lastChange?.slice(0, 12) ?? "?"}); repository: ${repo}; containers: ${containers}`, drift: drift.length > 0, host };
 }
 
 /** One line: the snapshots kept on a host, per volume, with their disk use. */

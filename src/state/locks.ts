@@ -110,6 +110,6 @@ export function lockAdvice(backend: StackBackend, locks: readonly StackLock[], n
     ...locks.map((l) => `locked by ${l.holder} (pid ${l.pid}) since ${formatTime(l.since)} (${ago(l.since, now)}); every other update is refused until it is released`),
     `check first: is anyone deploying ${backend.stack}? Ask ${[...new Set(locks.map((l) => l.holder))].join(", ")}, or on that machine: ps -p ${locks.map((l) => l.pid).join(",")}. A running update releases the lock itself when it ends; never clear it under one.`,
     `if nobody is (an update killed mid-way), clear it: ${env} pulumi cancel --stack ${backend.stack} --yes`,
-    `then compare the stack with what runs: pulumi refresh --stack ${backend.stack} (same backend)`,
+    `then npm run recover -- ${backend.stack}: clears what the interrupted update left pending and reads every resource back from Docker`,
   ];
 }

@@ -123,6 +123,13 @@ export interface Project {
   /** Path of a file in the project copy. */
   file(rel: string): string;
   edit(rel: string, change: (text: string) => string): void;
+  /** git in the project copy, as a user named e2e. */
+  git(...args: string[]): string;
+  /**
+   * Runs one of the project's commands (`status`, `rollback`, …) in this process with the project's
+   * environment (backend, passphrase, PATH): its exit code and the lines it wrote.
+   */
+  cli(run: (out: (line: string) => void) => Promise<number>): Promise<{ code: number; output: string }>;
   cleanup(): Promise<void>;
 }
 
@@ -130,10 +137,11 @@ export interface Project {
  * Copies the program and `fixtureDir` (as services/) into a temp dir and opens its `test` stack on
  * a file backend there. The services' paths are relative, so Docker build contexts stay stable.
  * `replace` rewrites the fixtures' text (e.g. the registry's host for a local registry); `secret`
- * config values are set as Pulumi secrets.
+ * config values are set as Pulumi secrets; `env` is added to the environment of the project's Pulumi
+ * commands (e.g. a PATH whose `ssh` reaches a test machine).
  */
 export async function openProject(fixtureDir: string, config: Record<string, string> = {}, stackName: "test" | "prod" = "test",
-  options: { replace?: Readonly<Record<string, string>>; secret?: Readonly<Record<string, string>> } = {}): Promise<Project> {
+  options: { replace?: Readonly<Record<string, string>>; secret?: Readonly<Record<string, string>>; env?: Readonly<Record<string, string>> } = {}): Promise<Project> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dockerfiles-e2e-"));
   for (const f of ["index.ts", "Pulumi.yaml", `Pulumi.${stackName}.yaml`, "package.json", "tsconfig.json"]) fs.copyFileSync(path.join(REPO_ROOT, f), path.join(dir, f));
   fs.cpSync(path.join(REPO_ROOT, "src"), path.join(dir, "src"), { recursive: true });
@@ -146,6 +154,7 @@ export async function openProject(fixtureDir: string, config: Record<string, str
     PULUMI_CONFIG_PASSPHRASE: TEST_STACK_PASSPHRASE,
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_HOME,
+    ...options.env,
   };
   const stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir: dir }, { pulumiCommand, envVars: env });
   for (const [k, v] of Object.entries(config)) await stack.setConfig(`dockerfiles:${k}`, { value: v });
@@ -158,6 +167,17 @@ export async function openProject(fixtureDir: string, config: Record<string, str
     edit(rel, change) {
       const p = path.join(dir, rel);
       fs.writeFileSync(p, change(fs.readFileSync(p, "utf8")));
+    },
+    git: (...args) => execFileSync("git", ["-c", "user.name=e2e", "-c", "user.email=e2e@example.invalid", ...args], { cwd: dir, encoding: "utf8" }).trim(),
+    async cli(run) {
+      const lines: string[] = [];
+      const saved = { ...process.env };
+      Object.assign(process.env, env);
+      try {
+        return { code: await run((l) => lines.push(l)), output: lines.join("\n") };
+      } finally {
+        process.env = saved;
+      }
     },
     cleanup() {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -39,7 +39,7 @@ describe("prod stack, deployed for real with a private registry", { skip: prodSk
   let registry: LocalRegistry;
   let p: Project;
   const output: string[] = [];
-  const git = (...args: string[]): string => execFileSync("git", ["-c", "user.name=e2e", "-c", "user.email=e2e@example.invalid", ...args], { cwd: p.dir, encoding: "utf8" }).trim();
+  const git = (...args: string[]): string => p.git(...args);
   const ids = (): string[] => CONTAINERS.map((c) => docker("inspect", "--format", "{{.Id}}", c));
   const volumeCreated = (): string => docker("volume", "inspect", "--format", "{{.CreatedAt}}", e2e("e2e-app-data"));
   /** Every value no output may show: the real secrets and the registry's password. */
@@ -47,17 +47,6 @@ describe("prod stack, deployed for real with a private registry", { skip: prodSk
   const leaks = (text: string): string[] => secretValues().filter((v) => text.includes(v));
   const SNAPSHOTS = fs.mkdtempSync(path.join(os.tmpdir(), "dockerfiles-snapshots-"));
   const snapshotsOf = (volume: string): string[] => (fs.existsSync(path.join(SNAPSHOTS, volume)) ? fs.readdirSync(path.join(SNAPSHOTS, volume)).sort().reverse() : []);
-  /** Runs one of the project's commands with the project's backend and passphrase. */
-  const cli = async (run: (out: (l: string) => void) => Promise<number>): Promise<{ code: number; output: string }> => {
-    const lines: string[] = [];
-    const saved = { ...process.env };
-    Object.assign(process.env, p.env);
-    try {
-      return { code: await run((l) => lines.push(l)), output: lines.join("\n") };
-    } finally {
-      process.env = saved;
-    }
-  };
   const db = (...cmd: string[]): string => docker("exec", e2e("e2e-app-db"), ...cmd);
   const upOutput = async (): Promise<string> => {
     const up = await p.stack.up();
@@ -130,7 +119,7 @@ describe("prod stack, deployed for real with a private registry", { skip: prodSk
     assert.equal(db("cat", "/data/precious.txt"), "precious", "the volume itself is kept across the replacement");
 
     db("sh", "-c", "rm /data/precious.txt; echo broken > /data/hello.txt");
-    const restored = await cli((out) => restore(["prod", e2e("e2e-app"), "data", "--yes"], p.dir, out));
+    const restored = await p.cli((out) => restore(["prod", e2e("e2e-app"), "data", "--yes"], p.dir, out));
     assert.equal(restored.code, 0, restored.output);
     assert.match(restored.output, /saved in .*before-restore\.tar\.gz/);
     assert.equal(db("cat", "/data/precious.txt"), "precious");
@@ -142,7 +131,7 @@ describe("prod stack, deployed for real with a private registry", { skip: prodSk
     const last = await replaceDatabase("v4");
     assert.equal(snapshotsOf(volume).length, 2, "keep: 2");
     assert.ok(last.includes(path.join(SNAPSHOTS, volume, snapshotsOf(volume)[0])), "the newest is the last one taken");
-    const shown = await cli((out) => status(["prod"], p.dir, out));
+    const shown = await p.cli((out) => status(["prod"], p.dir, out));
     assert.match(shown.output, new RegExp(`snapshots in ${SNAPSHOTS} on the local engine: ${volume} 2 \\(\\d+ KiB\\)`), shown.output);
   });
 
@@ -165,16 +154,7 @@ describe("prod stack, deployed for real with a private registry", { skip: prodSk
     git("commit", "-qam", "B renames the data volume");
     const b = git("rev-parse", "HEAD");
     git("reset", "-q", "--hard", "HEAD~1");
-    const lines: string[] = [];
-    const saved = { ...process.env };
-    Object.assign(process.env, p.env);
-    let code: number;
-    try {
-      code = await rollback(["prod", b, "--yes"], p.dir, (l) => lines.push(l), () => undefined);
-    } finally {
-      process.env = saved;
-    }
-    const text = lines.join("\n");
+    const { code, output: text } = await p.cli((out) => rollback(["prod", b, "--yes"], p.dir, out, () => undefined));
     assert.equal(code, 1, text);
     assert.match(text, new RegExp(`refused.*${b.slice(0, 12)}`, "s"), "it names the commit");
     assert.match(text, new RegExp(`volume ${e2e("e2e-app")}/data`), "it names the volume");

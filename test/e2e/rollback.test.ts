@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -15,7 +14,7 @@ describe("rollback between commits, deployed for real", { skip: skipReason("roll
   const CONTAINERS = [e2e("e2e-web"), e2e("e2e-app"), e2e("e2e-app-db")];
   let p: Project;
   const commits: Record<string, string> = {};
-  const git = (...args: string[]): string => execFileSync("git", ["-c", "user.name=e2e", "-c", "user.email=e2e@example.invalid", ...args], { cwd: p.dir, encoding: "utf8" }).trim();
+  const git = (...args: string[]): string => p.git(...args);
   const commit = (name: string): void => {
     git("add", "-A");
     git("commit", "-qm", name);

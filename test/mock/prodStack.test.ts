@@ -31,6 +31,23 @@ describe("prod stack over the example services (mocks)", () => {
     }
   });
 
+  it("snapshots each data volume written by a container just before that container is replaced, and only then", () => {
+    const snapshots = d.resources.filter((r) => r.type === COMMAND && /\/snapshot-/.test(r.name)).map((r) => r.name).sort();
+    // Read-only mounts and bind mounts take none; a volume written by one container, one snapshot.
+    assert.deepEqual(snapshots, ["pica-mattermost/db/snapshot-db", "pica-mattermost/mattermost/snapshot-data", "pica-pad/db/snapshot-db"]);
+    const snap = find(d, COMMAND, "pica-pad/db/snapshot-db");
+    const db = find(d, CONTAINER, "pica-pad/db");
+    const hash = labels(db)["dockerfiles.inputs"];
+    assert.deepEqual(unwrap(snap.inputs.triggers), [hash], "triggered by the inputs that replace the container");
+    const env = commandEnv(snap);
+    assert.equal(env.CONTAINER, "pica-pad-db");
+    assert.equal(env.INPUTS, hash, "a no-op when the container already runs these inputs");
+    assert.equal(env.VOLUME, "pica-pad-db");
+    assert.equal(env.DIRECTORY, "/var/backups/dockerfiles/prod", "the prod default");
+    assert.equal(env.KEEP, "5");
+    assert.ok(db.options.dependsOn.includes(`${COMMAND}::pica-pad/db/snapshot-db`), "the container is replaced after its snapshot");
+  });
+
   it("deploys production URLs unchanged", () => {
     const web = find(d, CONTAINER, "pica-static/web");
     assert.equal(labels(web)["traefik.http.routers.pica-static.rule"], "Host(`www.picasoft.net`) || Host(`picasoft.net`)");

@@ -1,0 +1,140 @@
+import assert from "node:assert/strict";
+import { ChildProcess, spawn } from "node:child_process";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { explainPulumiError } from "../../src/cli/pulumiErrors";
+import { recover } from "../../src/cli/recover";
+import { e2e, openProject, Project, REPO_ROOT, skipReason } from "./harness";
+import { PrivateEngine, privateEngineMissing, startPrivateEngine } from "./privateEngine";
+
+function faultsSkip(): string | false {
+  const skip = skipReason("fault tests");
+  if (skip) return skip;
+  const missing = privateEngineMissing();
+  if (!missing) return false;
+  if (process.env.CI === "true") throw new Error(`fault tests cannot run in CI: ${missing}`);
+  console.log(`# skipping fault tests: ${missing}`);
+  return missing;
+}
+
+interface Run {
+  readonly child: ChildProcess;
+  output(): string;
+  done: Promise<number>;
+}
+
+/** `pulumi <args>` in the project, as a user runs it, in its own process group (to be killed whole). */
+function pulumi(p: Project, ...args: string[]): Run {
+  const child = spawn("pulumi", [...args, "--stack", "test", "--non-interactive"], { cwd: p.dir, env: { ...process.env, ...p.env }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  let text = "";
+  child.stdout.on("data", (d) => (text += d));
+  child.stderr.on("data", (d) => (text += d));
+  const done = new Promise<number>((r) => child.once("close", (code, signal) => r(code ?? (signal ? 128 : 1))));
+  return { child, output: () => text, done };
+}
+
+async function until(what: string, check: () => boolean, seconds = 120): Promise<void> {
+  for (let i = 0; i < seconds * 10; i++) {
+    if (check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/**
+ * What a production tool must survive in the middle of a deploy: its own process killed, the Docker
+ * engine killed and restarted, two deploys at once. After each, the documented recovery (npm run
+ * recover, then pulumi up) converges: one container per name, the data volume's content intact, and a
+ * preview with nothing left to do.
+ */
+describe("faults in the middle of a deploy, on an engine of the test's own", { skip: faultsSkip() }, () => {
+  const CONTAINERS = [e2e("e2e-web"), e2e("e2e-app"), e2e("e2e-app-db")];
+  let engine: PrivateEngine;
+  let p: Project;
+  const named = (name: string): number => engine.docker("ps", "-a", "--filter", `name=^${name}$`, "--format", "{{.ID}}").split("\n").filter(Boolean).length;
+  /** A label change on web and app: both containers are replaced. */
+  const relabel = (label: string): void => {
+    for (const f of ["e2e-web", "e2e-app"]) p.edit(e2e(`services/${f}/docker-compose.yml`), (t) => t.replace(/(\n\s+)fault: .*|(\n(\s+)traefik\.enable: "true")/g, (_m, _f, keep: string, indent: string) => (keep ? `${keep}\n${indent}fault: ${label}` : "")));
+  };
+  const recoverNow = async (): Promise<string> => {
+    const { code, output } = await p.cli((out) => recover(["test", "--yes"], p.dir, out, () => undefined));
+    assert.equal(code, 0, output);
+    return output;
+  };
+  /** One container per name, running (healthy where checked), with `label`, the data intact, nothing left to do. */
+  const assertConverged = async (label: string): Promise<void> => {
+    for (const c of CONTAINERS) assert.equal(named(c), 1, `one container named ${c}`);
+    for (const c of [e2e("e2e-web"), e2e("e2e-app-db")]) {
+      await until(`${c} healthy`, () => engine.docker("inspect", "--format", "{{.State.Health.Status}}", c) === "healthy", 60);
+    }
+    assert.equal(engine.docker("inspect", "--format", "{{.State.Status}}", e2e("e2e-app")), "running");
+    for (const c of [e2e("e2e-web"), e2e("e2e-app")]) assert.equal(engine.docker("inspect", "--format", "{{index .Config.Labels \"fault\"}}", c), label);
+    assert.equal(engine.docker("exec", e2e("e2e-app-db"), "cat", "/data/precious.txt"), "precious", "the data volume kept its content");
+    const preview = await p.stack.preview();
+    assert.deepEqual(Object.keys(preview.changeSummary).filter((k) => k !== "same"), [], JSON.stringify(preview.changeSummary));
+  };
+  /** `pulumi up` started, and stopped by `fault` once it is creating a container. */
+  const interruptedUp = async (fault: (run: Run) => Promise<void>): Promise<Run> => {
+    const run = pulumi(p, "up", "--yes");
+    await until("a container being created", () => /Container .*creating/.test(run.output()));
+    await new Promise((r) => setTimeout(r, 200));
+    await fault(run);
+    await run.done;
+    return run;
+  };
+
+  before(async () => {
+    engine = await startPrivateEngine(["debian:bookworm-slim"]);
+    p = await openProject(path.join(REPO_ROOT, "test/fixtures/services"), { dockerHost: engine.host });
+    relabel("none");
+    const up = await p.stack.up();
+    assert.equal(up.summary.result, "succeeded");
+    engine.docker("exec", e2e("e2e-app-db"), "sh", "-c", "echo precious > /data/precious.txt");
+  });
+  after(async () => {
+    await p?.cleanup();
+    await engine?.stop();
+  });
+
+  it("the pulumi process killed mid-up: the lock and the pending creates it leaves are recovered, the next up converges", async (t) => {
+    relabel("killed");
+    await interruptedUp((run) => Promise.resolve(void process.kill(-run.child.pid!, "SIGKILL")));
+    const refused = pulumi(p, "up", "--yes");
+    assert.notEqual(await refused.done, 0);
+    assert.match(refused.output(), /currently locked by 1 lock\(s\).*\n.*created by/, "the killed run left its lock");
+    const started = Date.now();
+    const said = await recoverNow();
+    t.diagnostic(`recover took ${((Date.now() - started) / 1000).toFixed(1)} s:\n${said}`);
+    assert.match(said, /locked by .* no longer runs: the lock is stale/);
+    assert.match(said, /pending create of container .*(made by the interrupted run .*removed|Docker never made it)/);
+    const up = await p.stack.up();
+    assert.equal(up.summary.result, "succeeded");
+    await assertConverged("killed");
+  });
+
+  it("dockerd killed mid-up and started again: recovered, the next up converges", async (t) => {
+    relabel("crash");
+    const run = await interruptedUp(async () => {
+      await engine.kill();
+      await engine.restart();
+    });
+    assert.notEqual(await run.done, 0, "the up that lost its engine fails");
+    const said = await recoverNow();
+    t.diagnostic(said);
+    const up = await p.stack.up();
+    assert.equal(up.summary.result, "succeeded");
+    await assertConverged("crash");
+  });
+
+  it("two pulumi up at once: one is refused with the lock message, nothing is applied twice", async (t) => {
+    relabel("twice");
+    const runs = [pulumi(p, "up", "--yes"), pulumi(p, "up", "--yes")];
+    const codes = await Promise.all(runs.map((r) => r.done));
+    t.diagnostic(`exit codes ${codes.join(", ")}`);
+    const refused = runs.filter((_r, i) => codes[i] !== 0);
+    assert.equal(refused.length, 1, runs.map((r) => r.output()).join("\n----\n"));
+    assert.match(refused[0].output(), /the stack is currently locked by 1 lock\(s\)/);
+    assert.match(explainPulumiError(new Error(refused[0].output()), "test"), /locked by another update/);
+    await assertConverged("twice");
+  });
+});
