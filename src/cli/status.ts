@@ -1,9 +1,10 @@
 /**
  * `npm run status -- [stack…]` (default: test and prod): per stack, where its state lives, its last
- * update (who, when) and any lock left on it (what to check, then the command that clears it); per service, the deployed commit,
- * whether the repository has newer changes for that service, and whether the live containers drift
- * from what the stack deployed (removed or replaced by hand, a different healthcheck or inputs), and
- * on stacks with snapshots, those kept per data volume and their disk use.
+ * update (who, when) and any lock left on it (what to check, then the command that clears it); per
+ * service, the deployed commit, whether the repository has newer changes for that service, and
+ * whether the live containers drift from what the stack deployed (removed or replaced by hand, a
+ * different healthcheck or inputs), and on stacks with snapshots, those kept per data volume and
+ * their disk use.
  */
 import { execFileSync } from "node:child_process";
 import { SNAPSHOT_USAGE } from "../declare/volumeSnapshots";
