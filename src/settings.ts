@@ -1,4 +1,5 @@
 import { error, Problem } from "./problems";
+import { readStateSettings, StateSettings } from "./state/stateSettings";
 
 /** A production → test rewrite, e.g. `picasoft.net` → `test.picasoft.net`. */
 export interface RewriteRule {
@@ -64,6 +65,8 @@ export interface StackSettings {
    * warnings for a plain compose repository. Compose rules stay errors either way.
    */
   readonly conventions: "errors" | "warnings";
+  /** Where the stack's state lives (README, "Shared state"). */
+  readonly state: StateSettings;
 }
 
 export const DEFAULT_REGISTRY = "registry.picasoft.net";
@@ -140,6 +143,7 @@ export function readSettings(stack: string, get: (key: string) => string | undef
     snapshots: readSnapshots(c, stack, kind),
     adopted: readAdopted(c),
     conventions: readConventions(c),
+    state: readState(c),
   };
   return c.problems.length > 0 ? { problems: c.problems } : { settings, problems: c.problems };
 }
@@ -167,6 +171,12 @@ function readSnapshots(c: ConfigReader, stack: string, kind: string | undefined)
     return undefined;
   }
   return keep === 0 ? undefined : { directory: directory.replace(/\/+$/, ""), keep, image: given.image ?? DEFAULT_SNAPSHOT_IMAGE };
+}
+
+function readState(c: ConfigReader): StateSettings {
+  const { state, problems } = readStateSettings(c.json<unknown>("state", undefined));
+  for (const p of problems) c.problem(p);
+  return state;
 }
 
 function readConventions(c: ConfigReader): StackSettings["conventions"] {

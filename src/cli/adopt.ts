@@ -9,20 +9,19 @@
  *  4. One folder at a time: stops and removes its compose containers and networks, then `pulumi up`
  *     on that folder only, which creates the program's containers and waits until they are healthy.
  */
-import { EngineEvent, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { execFileSync } from "node:child_process";
 import { describeAdoption, FolderAdoption, matchFolder } from "../adopt/match";
 import { readInventory, Inventory } from "../adopt/inventory";
 import { ServicePlan } from "../environment/plan";
 import { planDeployment } from "../pipeline";
 import { openServiceSource } from "../read/serviceSource";
-import { stackConfigFromFile } from "../read/stackFile";
-import { readSettings, StackSettings } from "../settings";
+import { StackSettings } from "../settings";
+import { openStackWorkspace, PROJECT } from "../state/stackWorkspace";
 import { confirmed } from "./confirm";
 import { explainPulumiError } from "./pulumiErrors";
 
 const USAGE = "usage: npm run adopt -- <stack> [folder…] [--yes]";
-const PROJECT = "dockerfiles";
 
 /** The plan as the program would deploy it with nothing adopted: the names compose would give. */
 async function plannedServices(root: string, settings: StackSettings, folders: readonly string[]): Promise<{ chosen: ServicePlan[]; all: string[] } | string> {
@@ -115,11 +114,12 @@ export async function adopt(argv: string[], root: string, out: (line: string) =>
     out(USAGE);
     return 2;
   }
-  const { settings, problems } = readSettings(stackName, stackConfigFromFile(root, stackName));
-  if (!settings) {
-    out(`adopt: ${problems.map((p) => p.message).join("; ")}`);
+  const workspace = await openStackWorkspace(root, stackName, { create: true });
+  if (typeof workspace === "string") {
+    out(`adopt: ${workspace}; nothing was changed.`);
     return 1;
   }
+  const { stack, settings } = workspace;
   const services = await plannedServices(root, settings, folders);
   if (typeof services === "string") {
     out(`adopt: ${services}; nothing was changed.`);
@@ -130,13 +130,6 @@ export async function adopt(argv: string[], root: string, out: (line: string) =>
   for (const a of adoptions) for (const line of describeAdoption(a)) out(line);
   if (adoptions.some((a) => a.refusals.length > 0)) {
     out("adopt: refused (see REFUSED above); nothing was changed.");
-    return 1;
-  }
-  let stack: Stack;
-  try {
-    stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir: root });
-  } catch (e) {
-    out(`adopt: ${explainPulumiError(e, stackName)}`);
     return 1;
   }
   const undo = await recordVolumes(stack, adoptions);
