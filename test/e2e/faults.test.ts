@@ -134,7 +134,7 @@ describe("faults in the middle of a deploy, on an engine of the test's own", { s
     const refused = runs.filter((_r, i) => codes[i] !== 0);
     assert.equal(refused.length, 1, runs.map((r) => r.output()).join("\n----\n"));
     assert.match(refused[0].output(), /the stack is currently locked by 1 lock\(s\)/);
-    assert.match(explainPulumiError(new Error(refused[0].output()), "test"), /locked by another update/);
+    assert.match(explainPulumiError(new Error(refused[0].output()), "test"), /is locked by \S+@\S+ \(pid \d+, since \S+\): someone is deploying it/);
     await assertConverged("twice");
   });
 });

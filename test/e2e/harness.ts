@@ -143,7 +143,9 @@ export interface Project {
 export async function openProject(fixtureDir: string, config: Record<string, string> = {}, stackName: "test" | "prod" = "test",
   options: { replace?: Readonly<Record<string, string>>; secret?: Readonly<Record<string, string>>; env?: Readonly<Record<string, string>> } = {}): Promise<Project> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dockerfiles-e2e-"));
-  for (const f of ["index.ts", "Pulumi.yaml", `Pulumi.${stackName}.yaml`, "package.json", "tsconfig.json"]) fs.copyFileSync(path.join(REPO_ROOT, f), path.join(dir, f));
+  // package-lock.json too: scripts/setup.sh run in the copy then finds node_modules up to date, and never
+  // runs `npm ci` through the node_modules symlink (which would empty the repository's own).
+  for (const f of ["index.ts", "Pulumi.yaml", `Pulumi.${stackName}.yaml`, "package.json", "package-lock.json", "tsconfig.json"]) fs.copyFileSync(path.join(REPO_ROOT, f), path.join(dir, f));
   fs.cpSync(path.join(REPO_ROOT, "src"), path.join(dir, "src"), { recursive: true });
   await copyFixture(fixtureDir, path.join(dir, "services"), options.replace);
   fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"));

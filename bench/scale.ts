@@ -1,0 +1,131 @@
+/**
+ * Benchmark (prints figures, asserts nothing): N service folders, each a copy of the e2e-web fixture
+ * (one home-built image, one container), on the test stack with a file backend, real Pulumi engine and
+ * Docker; then docker compose v2 (and Debian's 1.29 where installed) on the same folders:
+ *   first up; no-op up; no-change preview; one label changed in one folder: preview, then up;
+ *   the project's deploy command (scripts/deploy.sh --yes) with no change; peak RSS of each run.
+ * Usage: npm run bench:scale -- 2 10 30
+ *   (docker compose v2: bash scripts/toolchain.sh bench-tools builds it into the toolchain cache)
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { e2e, missingPrerequisite, openProject, removeLeftovers, removeRunImages, REPO_ROOT } from "../test/e2e/harness";
+
+const COMPOSE_V2 = path.join(os.homedir(), ".cache/pulumi-toolchain/bin/docker-compose-v2");
+const FIXTURE = path.join(REPO_ROOT, "test/fixtures/services/e2e-web");
+
+interface Run {
+  readonly seconds: number;
+  readonly rssMiB: number;
+}
+
+/** `command` under GNU time: wall seconds and the peak RSS of the command and its children. */
+function timed(command: string[], cwd: string, env: NodeJS.ProcessEnv): Run {
+  const out = path.join(os.tmpdir(), `bench-time-${process.pid}`);
+  const r = spawnSync("/usr/bin/time", ["-o", out, "-f", "%e %M", ...command], { cwd, env, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`${command.join(" ")} failed:\n${r.stderr.slice(-3000)}`);
+  const [seconds, kib] = fs.readFileSync(out, "utf8").trim().split("\n").pop()!.split(" ").map(Number);
+  return { seconds, rssMiB: kib / 1024 };
+}
+
+function best(runs: Run[]): Run {
+  return runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+}
+
+/** N copies of e2e-web as `e2e-s<i>` (no host port: N copies cannot share one). */
+function writeFolders(n: number): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-scale-"));
+  for (let i = 0; i < n; i++) {
+    const folder = path.join(dir, `e2e-s${i}`);
+    fs.cpSync(FIXTURE, folder, { recursive: true });
+    const compose = path.join(folder, "docker-compose.yml");
+    fs.writeFileSync(compose, fs.readFileSync(compose, "utf8").replaceAll("e2e-web", `e2e-s${i}`).replace(/\n {4}ports:\n(\s+- .*\n)+/, "\n"));
+  }
+  return dir;
+}
+
+/** Sets the folder's `bench` label (a change that replaces its container and nothing else). */
+function relabel(composeFile: string, value: string): void {
+  fs.writeFileSync(composeFile, fs.readFileSync(composeFile, "utf8").replace(/traefik\.enable: "true"(\n\s+bench: .*)?/, `traefik.enable: "true"\n      bench: ${value}`));
+}
+
+function pulumiFigures(p: Awaited<ReturnType<typeof openProject>>, n: number, rows: [string, string][]): void {
+  const env = { ...process.env, ...p.env, PULUMI_SKIP_UPDATE_CHECK: "true" };
+  const pulumi = (...args: string[]): Run => timed(["pulumi", ...args, "--stack", "test", "--non-interactive"], p.dir, env);
+  const fmt = (r: Run): string => `${r.seconds.toFixed(2)} s, ${r.rssMiB.toFixed(0)} MiB`;
+  rows.push([`N=${n} pulumi up, first (images built, build cache warm)`, fmt(pulumi("up", "--yes"))]);
+  rows.push([`N=${n} pulumi up, no change (best of 3)`, fmt(best([1, 2, 3].map(() => pulumi("up", "--yes"))))]);
+  rows.push([`N=${n} pulumi preview, no change (best of 3)`, fmt(best([1, 2, 3].map(() => pulumi("preview"))))]);
+  relabel(p.file(`services/${e2e("e2e-s0")}/docker-compose.yml`), "one");
+  rows.push([`N=${n} pulumi preview, one label changed`, fmt(pulumi("preview"))]);
+  rows.push([`N=${n} pulumi up, one label changed`, fmt(pulumi("up", "--yes"))]);
+  rows.push([`N=${n} bash scripts/deploy.sh --yes, no change (best of 3)`, fmt(best([1, 2, 3].map(() => timed(["bash", "scripts/deploy.sh", "--yes"], p.dir, env))))]);
+}
+
+function composeFigures(label: string, compose: string[], servicesDir: string, n: number, rows: [string, string][]): void {
+  const folders = fs.readdirSync(servicesDir).sort();
+  const all = (...args: string[]): Run => {
+    const started = process.hrtime.bigint();
+    let rss = 0;
+    for (const f of folders) rss = Math.max(rss, timed([...compose, ...args], path.join(servicesDir, f), process.env).rssMiB);
+    return { seconds: Number(process.hrtime.bigint() - started) / 1e9, rssMiB: rss };
+  };
+  const fmt = (r: Run): string => `${r.seconds.toFixed(2)} s, ${r.rssMiB.toFixed(0)} MiB`;
+  rows.push([`N=${n} ${label} up -d --build, first, each folder`, fmt(all("up", "-d", "--build"))]);
+  rows.push([`N=${n} ${label} up -d, no change, each folder (best of 3)`, fmt(best([1, 2, 3].map(() => all("up", "-d"))))]);
+  relabel(path.join(servicesDir, folders[0], "docker-compose.yml"), label.replace(/\W/g, ""));
+  rows.push([`N=${n} ${label} up -d, one label changed, that folder`, fmt(timed([...compose, "up", "-d"], path.join(servicesDir, folders[0]), process.env))]);
+  for (const f of folders) spawnSync(compose[0], [...compose.slice(1), "down"], { cwd: path.join(servicesDir, f), stdio: "ignore" });
+}
+
+/** The folders as the manual procedure runs them: example secrets copied to real ones. */
+function composeCopy(from: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-scale-compose-"));
+  fs.cpSync(from, dir, { recursive: true });
+  for (const f of fs.readdirSync(dir)) {
+    const secrets = path.join(dir, f, "secrets");
+    if (fs.existsSync(secrets)) for (const s of fs.readdirSync(secrets)) if (s.endsWith(".example")) fs.copyFileSync(path.join(secrets, s), path.join(secrets, s.slice(0, -".example".length)));
+  }
+  return dir;
+}
+
+async function scale(n: number, rows: [string, string][]): Promise<void> {
+  const folders = writeFolders(n);
+  const p = await openProject(folders);
+  for (const f of ["scripts"]) fs.cpSync(path.join(REPO_ROOT, f), path.join(p.dir, f), { recursive: true });
+  try {
+    pulumiFigures(p, n, rows);
+    execFileSync("pulumi", ["destroy", "--yes", "--stack", "test", "--non-interactive"], { cwd: p.dir, env: { ...process.env, ...p.env }, stdio: "ignore" });
+    const copy = composeCopy(p.file("services"));
+    spawnSync("docker", ["network", "create", e2e("e2e-proxy")], { stdio: "ignore" });
+    try {
+      if (fs.existsSync(COMPOSE_V2)) composeFigures("compose v2", [COMPOSE_V2], copy, n, rows);
+      else rows.push([`N=${n} compose v2`, "not built (bash scripts/toolchain.sh bench-tools)"]);
+      if (spawnSync("docker-compose", ["version"], { stdio: "ignore" }).status === 0) composeFigures("compose 1.29", ["docker-compose"], copy, n, rows);
+    } finally {
+      fs.rmSync(copy, { recursive: true, force: true });
+    }
+  } finally {
+    removeLeftovers(Array.from({ length: n }, (_, i) => e2e(`e2e-s${i}`)), [e2e("e2e-proxy")], []);
+    await p.cleanup();
+    fs.rmSync(folders, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const missing = missingPrerequisite();
+  if (missing) throw new Error(`cannot run: ${missing}`);
+  const ns = process.argv.slice(2).map(Number).filter((n) => n > 0);
+  const rows: [string, string][] = [[`machine: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, load ${os.loadavg()[0].toFixed(2)} at start`, ""]];
+  for (const n of ns.length > 0 ? ns : [2, 10, 30]) await scale(n, rows);
+  removeRunImages();
+  const width = Math.max(...rows.map((r) => r[0].length));
+  for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
