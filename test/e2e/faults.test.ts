@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ChildProcess, spawn } from "node:child_process";
+import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { explainPulumiError } from "../../src/cli/pulumiErrors";
@@ -119,8 +119,13 @@ describe("faults in the middle of a deploy, on an engine of the test's own", { s
       await engine.restart();
     });
     assert.notEqual(await run.done, 0, "the up that lost its engine fails");
+    // The README's recovery after a crash: Docker restarted cleanly once more (a start cut short by the
+    // crash can leave its port allocated in the restarted dockerd), then npm run recover.
+    await engine.restartCleanly();
     const said = await recoverNow();
     t.diagnostic(said);
+    t.diagnostic(execFileSync("bash", ["-c", "ps -o pid,ppid,comm,args -C docker-proxy || true"], { encoding: "utf8" }));
+    t.diagnostic(engine.docker("ps", "-a", "--format", "{{.ID}} {{.Names}} {{.Status}} {{.Ports}}"));
     const up = await p.stack.up();
     assert.equal(up.summary.result, "succeeded");
     await assertConverged("crash");

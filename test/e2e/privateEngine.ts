@@ -21,6 +21,8 @@ export interface PrivateEngine {
   kill(): Promise<void>;
   /** Starts dockerd again on the same data; resolves when it answers. */
   restart(): Promise<void>;
+  /** A clean restart (SIGTERM, then start), as `systemctl restart docker` does. */
+  restartCleanly(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -92,6 +94,11 @@ export async function startPrivateEngine(images: readonly string[]): Promise<Pri
       await exited();
     },
     restart: start,
+    async restartCleanly() {
+      daemon?.kill("SIGTERM");
+      await exited();
+      await start();
+    },
     async stop() {
       try {
         const all = docker("ps", "-aq").split("\n").filter(Boolean);
