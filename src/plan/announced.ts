@@ -16,7 +16,7 @@ const REPLACE_OPS = new Set(["replace", "create-replacement", "delete-replaced"]
  * Names follow the declare stage: `<folder>/<compose key>` for containers, volumes and networks,
  * `<folder>/<service>/image|healthy|completed|snapshot-<volume>` for the commands around a container.
  */
-export function announcedResources(plan: StackPlan, opts: { firstRecord: boolean }): { names: Map<string, ReadonlySet<string> | undefined>; prefixes: string[] } {
+export function announcedResources(plan: StackPlan, opts: { firstRecord: boolean }): { names: Map<string, ReadonlySet<string> | undefined>; prefixes: string[]; stackLevel: boolean } {
   const names = new Map<string, ReadonlySet<string> | undefined>();
   const prefixes: string[] = [];
   const anyStackLevel = opts.firstRecord || plan.services.some((s) => s.action === "create" || s.action === "remove" || s.host !== undefined);
@@ -41,13 +41,15 @@ export function announcedResources(plan: StackPlan, opts: { firstRecord: boolean
     for (const v of s.volumes) names.set(`${s.folder}/${v.key}`, undefined);
     for (const n of s.networks) names.set(`${s.folder}/${n.key}`, undefined);
   }
-  return { names, prefixes };
+  return { names, prefixes, stackLevel: anyStackLevel };
 }
 
 /** The engine's changes the plan did not announce (or announced as another operation, for containers). */
 export function unannouncedChanges(plan: StackPlan, engine: readonly EngineChange[], opts: { firstRecord: boolean }): Unannounced[] {
-  const { names, prefixes } = announcedResources(plan, opts);
+  const { names, prefixes, stackLevel } = announcedResources(plan, opts);
   return engine.filter((e) => {
+    // Providers (one per machine, and the default ones) come and go with the services that use them.
+    if (e.type.startsWith("pulumi:providers:")) return !stackLevel;
     if (names.has(e.name)) {
       const ops = names.get(e.name);
       return ops !== undefined && e.type === CONTAINER && !ops.has(e.op);

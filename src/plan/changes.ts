@@ -1,5 +1,6 @@
 import { structuredPatch } from "diff";
 import { StackKind } from "../settings";
+import { stableJson } from "../environment/applyStack";
 import { ContainerRecord, EnvRecord, FileRecord, ImageRecord, NetworkRecord, ServiceRecord, VolumeRecord } from "../environment/record";
 
 /**
@@ -93,12 +94,24 @@ export function compareService(folder: string, kind: StackKind, before: ServiceR
   const hostMoved = before !== undefined && after !== undefined && b.host !== a.host;
   const images = compareImages(b.images, a.images);
   const rebuilt = new Map(images.map((i) => [i.service, i]));
-  const containers = keysOf(b.containers, a.containers).map((service) => compareContainer(service, b.containers[service], a.containers[service], rebuilt.get(service), hostMoved ? { from: b.host, to: a.host } : undefined));
-  const withDependents = containers.map((c) => ({ ...c, dependents: c.action === "replace" || c.action === "remove" ? dependentsOf(c.service, b, a) : [] }));
   const volumes = keysOf(b.volumes, a.volumes).flatMap((key) => compareVolume(key, kind, b.volumes[key], a.volumes[key], hostMoved));
+  const replacedVolumes = new Set(volumes.filter((v) => v.action === "replace").map((v) => v.name));
+  const containers = keysOf(b.containers, a.containers).map((service) => {
+    const c = compareContainer(service, b.containers[service], a.containers[service], rebuilt.get(service), hostMoved ? { from: b.host, to: a.host } : undefined);
+    return c.action === "create" || c.action === "remove" ? c : onReplacedVolumes(c, a.containers[service], replacedVolumes);
+  });
+  const withDependents = containers.map((c) => ({ ...c, dependents: c.action === "replace" || c.action === "remove" ? dependentsOf(c.service, b, a) : [] }));
   const networks = keysOf(b.networks, a.networks).flatMap((key) => compareNetwork(key, b.networks[key], a.networks[key], hostMoved));
   const action = !before ? "create" : !after ? "remove" : withDependents.some((c) => c.action !== "unchanged") || images.length + volumes.length + networks.length > 0 ? "change" : "unchanged";
   return { folder, action, host: hostMoved ? { from: b.host, to: a.host } : undefined, containers: withDependents, images, volumes, networks };
+}
+
+/** A container mounting a volume that is replaced is replaced too: it must mount the new volume. */
+function onReplacedVolumes(c: Omit<ContainerChange, "dependents">, after: ContainerRecord, replaced: ReadonlySet<string>): Omit<ContainerChange, "dependents"> {
+  const mounts = Object.entries(after.mounts).filter(([, m]) => replaced.has(m.replace(/^volume /, "").replace(/ \(read-only\)$/, "")));
+  if (mounts.length === 0) return c;
+  const reasons = mounts.map(([target, m]): Reason => ({ kind: "mount", key: target, change: "changed", from: m, to: `${m}, replaced` }));
+  return { ...c, action: "replace", reasons: [...c.reasons.filter((r) => r.kind !== "inputs"), ...reasons] };
 }
 
 function keysOf(...maps: Readonly<Record<string, unknown>>[]): string[] {
@@ -117,7 +130,7 @@ function compareImages(before: Readonly<Record<string, ImageRecord>>, after: Rea
   for (const [service, a] of Object.entries(after)) {
     const b = before[service];
     if (b && b.imageName === a.imageName && b.buildHash === a.buildHash) continue;
-    out.push({ service, imageName: a.imageName, action: "build", push: a.push, reasons: b ? buildReasons(b, a) : [{ kind: "build", change: "added", to: a.imageName }] });
+    out.push({ service, imageName: a.imageName, action: "build", push: a.push, reasons: b ? buildReasons(b, a) : [] });
   }
   return out.sort((x, y) => x.service.localeCompare(y.service));
 }
@@ -140,7 +153,7 @@ function mapReasons<T>(kind: Reason["kind"], before: Readonly<Record<string, T>>
     const a = after[k];
     if (b === undefined) reasons.push(withValues({ kind, key: key(k), change: "added" }, undefined, show(a)));
     else if (a === undefined) reasons.push(withValues({ kind, key: key(k), change: "removed" }, show(b), undefined));
-    else if (JSON.stringify(b) !== JSON.stringify(a)) reasons.push(withValues({ kind, key: key(k), change: "changed" }, show(b), show(a)));
+    else if (stableJson(b) !== stableJson(a)) reasons.push(withValues({ kind, key: key(k), change: "changed" }, show(b), show(a)));
   }
   return reasons;
 }
@@ -174,7 +187,7 @@ function containerReasons(b: ContainerRecord, a: ContainerRecord, image: ImageCh
   reasons.push(...mapReasons("network", b.networks, a.networks));
   if ((b.networkMode ?? "") !== (a.networkMode ?? "")) reasons.push({ kind: "network", key: "network_mode", change: "changed", from: b.networkMode ?? "(default)", to: a.networkMode ?? "(default)" });
   reasons.push(...mapReasons("port", asSet(b.ports), asSet(a.ports), (p) => p, () => undefined));
-  if (JSON.stringify(b.healthcheck ?? null) !== JSON.stringify(a.healthcheck ?? null)) reasons.push({ kind: "healthcheck", change: b.healthcheck ? (a.healthcheck ? "changed" : "removed") : "added", from: healthText(b.healthcheck), to: healthText(a.healthcheck) });
+  if (stableJson(b.healthcheck ?? null) !== stableJson(a.healthcheck ?? null)) reasons.push({ kind: "healthcheck", change: b.healthcheck ? (a.healthcheck ? "changed" : "removed") : "added", from: healthText(b.healthcheck), to: healthText(a.healthcheck) });
   if (b.restart !== a.restart) reasons.push({ kind: "restart", change: "changed", from: b.restart, to: a.restart });
   reasons.push(...mapReasons("setting", b.settings, a.settings));
   reasons.push(...mapReasons("dependsOn", b.dependsOn, a.dependsOn));
@@ -199,7 +212,7 @@ function envReasons(before: Readonly<Record<string, EnvRecord>>, after: Readonly
   for (const name of keysOf(before, after)) {
     const b = before[name];
     const a = after[name];
-    if (JSON.stringify(b) === JSON.stringify(a)) continue;
+    if (stableJson(b) === stableJson(a)) continue;
     const secret = (b !== undefined && "secretHash" in b) || (a !== undefined && "secretHash" in a);
     const change = b === undefined ? "added" : a === undefined ? "removed" : "changed";
     if (secret) reasons.push({ kind: "secret", key: name, change });

@@ -227,3 +227,13 @@ describe("plan vs. the engine's preview", () => {
     assert.deepEqual(unannouncedChanges(plan, engine.slice(3), { firstRecord: true }), []);
   });
 });
+
+describe("plan: a replaced volume", () => {
+  it("replaces the containers that mount it (the engine must mount the new volume)", () => {
+    const plan = planOf(edit(COMPOSE, (t) => t.replace("    name: pica-demo-data\n", "    name: pica-demo-data\n    labels:\n      backup: daily\n")));
+    const db = container(plan, "db");
+    assert.equal(db.action, "replace");
+    assert.deepEqual(db.reasons.map(reasonLine), ["mount /var/lib/postgresql/data: volume pica-demo-data → volume pica-demo-data, replaced"]);
+    assert.deepEqual(db.dependents, ["app (service_started)"]);
+  });
+});
