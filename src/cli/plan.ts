@@ -18,7 +18,7 @@ import { openServiceSource } from "../read/serviceSource";
 import { prodStacksIn, stackConfigFromFile } from "../read/stackFile";
 import { readSettings } from "../settings";
 import { explainPulumiError } from "./pulumiErrors";
-import { plannedChanges } from "./rollback";
+import { plannedChanges } from "./engineChanges";
 
 const PROJECT = "dockerfiles";
 const USAGE = "usage: npm run plan -- [test|prod] [--json|--markdown] [--no-preview]";

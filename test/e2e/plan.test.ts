@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { runPlan } from "../../src/cli/plan";
+import { rollback } from "../../src/cli/rollback";
 import { docker, dockerJson, e2e, openProject, Project, removeLeftovers, removeRunImages, REPO_ROOT, skipReason } from "./harness";
 
 const CONTAINERS = [e2e("e2e-web"), e2e("e2e-app"), e2e("e2e-app-db")];
@@ -129,5 +131,23 @@ describe("npm run plan, on the real engine", { skip: skipReason("plan tests") },
     await up();
     assert.equal(dockerJson("volume", "inspect", e2e("e2e-app-data"))[0].Labels.backup, "daily");
     assert.equal((await plan()).code, 0);
+  });
+
+  it("npm run rollback shows the same plan before applying", async () => {
+    fs.writeFileSync(p.file(".gitignore"), "node_modules\n.state/\n.deploy/\n");
+    p.git("init", "-q");
+    p.git("add", "-A");
+    p.git("commit", "-qm", "A");
+    const a = p.git("rev-parse", "HEAD");
+    p.edit(e2e("services/e2e-web/docker-compose.yml"), (t) => t.replace("SITE_URL: https://www2.picasoft.net", "SITE_URL: https://www3.picasoft.net"));
+    p.git("commit", "-qam", "B");
+    await up();
+    const back = await p.cli((out) => rollback(["test", a, "--yes"], p.dir, out, () => undefined));
+    assert.equal(back.code, 0, back.output);
+    const planAt = back.output.indexOf("Plan for stack test (test): changes");
+    assert.ok(planAt >= 0 && planAt < back.output.indexOf("rollback: services that change:"), back.output);
+    assert.equal(lineOf(back.output, "environment SITE_URL"), "environment SITE_URL: https://www3.test.picasoft.net → https://www2.test.picasoft.net");
+    assert.doesNotMatch(back.output, /WARNING/, back.output);
+    assert.equal(envOf(e2e("e2e-web")).SITE_URL, "https://www2.test.picasoft.net");
   });
 });
