@@ -28,6 +28,7 @@ export function planCosts(plan: StackPlan): PlanCosts {
   return { restarts, volumes, imagesBuilt: images.map((i) => i.imageName), imagesPushed: images.filter((i) => i.push).map((i) => i.imageName) };
 }
 
+const BUILD_SETTINGS = new Set(["dockerfile", "target"]);
 const TRAEFIK_RULE = /^traefik\.http\.routers\.[^.]+\.rule$/;
 
 /** What a reason is about, in the domain's words. */
@@ -47,7 +48,7 @@ function subject(r: Reason): string {
     case "name": return "container name";
     case "dependsOn": return `depends_on ${r.key}`;
     case "image": return "image";
-    case "build": return r.key?.startsWith("file ") || r.key?.startsWith("arg ") ? `build ${r.key}` : r.key === undefined ? "build" : `rebuilt image ${r.key}`;
+    case "build": return r.key?.startsWith("file ") ? r.key : r.key?.startsWith("arg ") ? `build ${r.key}` : r.key === undefined ? "build" : BUILD_SETTINGS.has(r.key) ? `build ${r.key}` : `rebuilt image ${r.key}`;
     case "inputs": return "other inputs (inputs hash)";
   }
 }

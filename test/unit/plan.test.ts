@@ -130,7 +130,7 @@ describe("plan: deployed record vs. the checkout's", () => {
     const [image] = plan.services[0].images;
     assert.equal(image.imageName, "registry.picasoft.net/pica-demo:1.0.0");
     assert.equal(image.push, false);
-    assert.deepEqual(image.reasons.map(reasonLine), ["build file Dockerfile changed"]);
+    assert.deepEqual(image.reasons.map(reasonLine), ["file Dockerfile changed"]);
     assert.deepEqual(reasonOf(plan, "app").map(reasonLine), ["rebuilt image registry.picasoft.net/pica-demo:1.0.0 (file Dockerfile changed)"]);
     assert.equal(container(plan, "app").action, "replace");
     const prodFiles = { ...BASE, [`${DIR}/secrets/app.secrets`]: "APP_KEY=real\n" };
