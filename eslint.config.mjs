@@ -4,7 +4,7 @@ import eslint from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", ".pulumi-state/", ".deploy/", "eslint.config.mjs"] },
+  { ignores: ["node_modules/", ".pulumi-state/", ".state-backups/", ".deploy/", "eslint.config.mjs"] },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

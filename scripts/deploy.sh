@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Deploys the services on a stack (default: test, on the local Docker engine, state in .pulumi-state/).
+# Deploys the services on a stack (default: test, on the local Docker engine, state in .pulumi-state/),
+# on the state backend the stack file names (README, "Shared state"), recording who deploys.
 # Shows the preview and asks before changing anything; extra arguments go to `pulumi up` (e.g. --yes).
 # Stacks other than test refresh first (`pulumi up --refresh`).
 # Usage: bash scripts/deploy.sh [--stack NAME] [pulumi up arguments…]
@@ -13,7 +14,7 @@ if [ -z "$yes" ] && ! [ -t 0 ]; then
   echo "  bash scripts/deploy.sh${stack:+ --stack $stack} --yes" >&2
   exit 1
 fi
-source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh" --stack "$stack"
 cd "$PROJECT_ROOT"
 if [ "$stack" = test ] && [ -z "${PULUMI_CONFIG_PASSPHRASE+set}${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
   # The test stack holds only example secrets: its passphrase is fixed and public (scripts/versions.env).
@@ -24,4 +25,25 @@ pulumi stack select --create "$stack" >/dev/null
 # stopped by hand is put back as declared (README: "When a deploy is interrupted").
 refresh=()
 [ "$stack" = test ] || refresh=(--refresh)
-pulumi up --diff "${refresh[@]}" "$@"
+# A DIY backend records no user: the update's message says who deployed (npm run status shows it).
+message="$(node --import tsx src/cli/state.ts deployer)"
+if [ -z "$yes" ]; then
+  exec pulumi up --diff "${refresh[@]}" --message "$message" "$@"
+fi
+# Without questions the output is kept, to retry a read the state backend cut short ("unexpected EOF",
+# a race of Pulumi's lock in a bucket: README, "Shared state") and to explain a lock held by another update.
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+for attempt in 1 2 3; do
+  status=0
+  pulumi up --diff "${refresh[@]}" --message "$message" "$@" 2>&1 | tee "$log" || status=$?
+  if [ "$status" -eq 0 ]; then exit 0; fi
+  if [ "$attempt" -eq 3 ] || ! grep -q "unexpected EOF" "$log"; then break; fi
+  echo "deploy: the state backend cut a read short (unexpected EOF); running pulumi up again ($((attempt + 1))/3)" >&2
+  sleep "$attempt"
+done
+if grep -q "currently locked" "$log"; then
+  holder="$(grep -o 'created by [^ ]* (pid [0-9]*) at [^ ]*' "$log" | head -1 | sed 's/^created by //')"
+  echo "deploy: $stack is locked by ${holder:-another update}: someone is deploying it; wait and run again (npm run status -- $stack says what to check if nobody is)" >&2
+fi
+exit "$status"

@@ -6,7 +6,7 @@
 set -euo pipefail
 stack=test
 if [ "${1:-}" = "--stack" ]; then stack="$2"; shift 2; fi
-source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh" --stack "$stack"
 cd "$PROJECT_ROOT"
 if [ -z "${PULUMI_CONFIG_PASSPHRASE+set}${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then export PULUMI_CONFIG_PASSPHRASE="$TEST_STACK_PASSPHRASE"; fi
 pulumi stack select "$stack" >/dev/null

@@ -4,10 +4,15 @@
 #   - Node.js >= 22 (Node 24 LTS from the npm registry when the machine's is older)
 #   - the npm dependencies (npm ci, when package-lock.json changed)
 #   - the Pulumi CLI, language host, provider plugins and a Docker engine (scripts/toolchain.sh)
-#   - the embedded state backend: a local directory, .pulumi-state/, unless PULUMI_BACKEND_URL is set
+#   - the state backend: with --stack NAME, the one Pulumi.NAME.yaml names (state.backend, with its
+#     credentials setting; README "Shared state"); otherwise, and for stacks that name none, the
+#     embedded one, a local directory .pulumi-state/, unless PULUMI_BACKEND_URL is set
+# Usage: source scripts/setup.sh [--stack NAME]
 # Safe to source in an interactive shell: the installing steps run in subshells with strict options,
 # this shell only receives the exports below and keeps its own options (no `set -e` left behind).
 PROJECT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+_setup_stack=""
+if [ "${1:-}" = "--stack" ]; then _setup_stack="${2:?setup: --stack needs a stack name}"; fi
 # shellcheck source=versions.env
 source "$PROJECT_ROOT/scripts/versions.env"
 
@@ -40,18 +45,26 @@ _setup_env() {
   export PULUMI_HOME="${PULUMI_HOME:-$HOME/.pulumi}"
   export PATH="$PULUMI_HOME/versions/$PULUMI_VERSION/bin:$PATH"
   export PULUMI_SKIP_UPDATE_CHECK=true
-  export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$PROJECT_ROOT/.pulumi-state}"
   mkdir -p "$PROJECT_ROOT/.pulumi-state"
+  if [ -n "$_setup_stack" ]; then
+    # The stack file's backend: exports printed by npm run state:env (no key is ever printed).
+    local exports
+    exports="$(cd "$PROJECT_ROOT" && node --import tsx src/cli/state.ts env "$_setup_stack")" || return 1
+    eval "$exports"
+  else
+    export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$PROJECT_ROOT/.pulumi-state}"
+  fi
   # The Docker engine Debian ships (20.10) speaks API 1.41; newer clients must be told so.
   if docker version >/dev/null 2>&1; then :; elif DOCKER_API_VERSION=1.41 docker version >/dev/null 2>&1; then export DOCKER_API_VERSION=1.41; fi
 }
 
-if _setup_node && _setup_npm && { [ "${SKIP_TOOLCHAIN:-}" = 1 ] || bash "$PROJECT_ROOT/scripts/toolchain.sh"; }; then
-  _setup_env
-  echo "setup: node $(node --version), pulumi $(pulumi version 2>/dev/null || echo missing), state backend $PULUMI_BACKEND_URL" >&2
+if _setup_node && _setup_npm && { [ "${SKIP_TOOLCHAIN:-}" = 1 ] || bash "$PROJECT_ROOT/scripts/toolchain.sh"; } && _setup_env; then
+  echo "setup: node $(node --version), pulumi $(pulumi version 2>/dev/null || echo missing), state backend $PULUMI_BACKEND_URL${_setup_stack:+ (stack $_setup_stack)}" >&2
   unset -f _setup_node _setup_npm _setup_env
+  unset _setup_stack
 else
   unset -f _setup_node _setup_npm _setup_env
+  unset _setup_stack
   echo "setup: FAILED (see the lines above); nothing else was changed in this shell" >&2
   # `return` when sourced; `exit` when run as a script.
   return 1 2>/dev/null || exit 1

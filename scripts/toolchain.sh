@@ -2,7 +2,7 @@
 # scripts/toolchain.sh - make this machine able to run `pulumi up` (TypeScript
 # programs, @pulumi/docker and @pulumi/command) against a local Docker engine.
 #
-# Usage: bash scripts/toolchain.sh [all|pulumi|plugins|docker|image|test-tools]...
+# Usage: bash scripts/toolchain.sh [all|pulumi|plugins|docker|image|test-tools|bench-tools]...
 #   (default: all). Idempotent: a second run only checks and takes seconds.
 #   Non-interactive (fine with CI=true and no stdin). Progress lines on stderr
 #   start with "toolchain:". Nothing is written inside the repository.
@@ -36,6 +36,8 @@
 #     apache2-utils (a private registry with htpasswd), and rclone $RCLONE_VERSION
 #     at $TOOLCHAIN_CACHE/bin/rclone (an S3 server for the shared state), built
 #     from its Go module when missing.
+#  6. Only when asked (bench-tools, not part of all): docker compose $COMPOSE_V2_VERSION at
+#     $TOOLCHAIN_CACHE/bin/docker-compose-v2, built from its Go module, for npm run bench:scale.
 #
 # Afterwards:  source "${PULUMI_HOME:-$HOME/.pulumi}/toolchain.env"
 #   which puts $PULUMI_HOME/bin first on PATH, exports PULUMI_HOME and, when the
@@ -322,6 +324,30 @@ setup_test_tools() {
   log "built rclone in $((SECONDS - t))s"
 }
 
+# Not part of `all`: only the benchmarks compare against docker compose v2 (not in Debian bookworm).
+# `go install …@v2.40.3` is refused (its go.mod has exclude directives): download the module, build
+# ./cmd inside a writable copy.
+setup_bench_tools() {
+  local compose="$CACHE/bin/docker-compose-v2"
+  if [ -x "$compose" ] && "$compose" version </dev/null 2>/dev/null | grep -qF "$COMPOSE_V2_VERSION"; then
+    log "docker compose $COMPOSE_V2_VERSION present"; return 0
+  fi
+  find_go
+  log "building docker compose $COMPOSE_V2_VERSION (Go; about 2 minutes the first time)..."
+  local t=$SECONDS dir src
+  mkdir -p "$CACHE/bin" "$CACHE/logs"
+  dir="$("$GO" mod download -json "github.com/docker/compose/v2@$COMPOSE_V2_VERSION" </dev/null 2>>"$CACHE/logs/compose.log" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [ -n "$dir" ] || die "go mod download of docker compose $COMPOSE_V2_VERSION failed (log: $CACHE/logs/compose.log)"
+  src="$CACHE/compose-v2-src"
+  rm -rf "$src"; cp -r "$dir" "$src"; chmod -R u+w "$src"
+  if ! (cd "$src" && "$GO" build -trimpath -ldflags "-s -w -X github.com/docker/compose/v2/internal.Version=$COMPOSE_V2_VERSION" -o "$compose" ./cmd) \
+      </dev/null >>"$CACHE/logs/compose.log" 2>&1; then
+    tail -30 "$CACHE/logs/compose.log" >&2
+    die "go build of docker compose failed (log: $CACHE/logs/compose.log)"
+  fi
+  log "built docker compose $COMPOSE_V2_VERSION in $((SECONDS - t))s"
+}
+
 write_env() {
   local tmp="$ENV_FILE.tmp"
   mkdir -p "$PULUMI_HOME"
@@ -355,4 +381,5 @@ want plugins && setup_plugins
 if [ -n "$docker_pid" ]; then wait "$docker_pid" || die "docker setup failed"; else write_env; fi
 # After the docker step: both use apt.
 want test-tools && setup_test_tools
+for s in "${steps[@]}"; do [ "$s" = bench-tools ] && setup_bench_tools; done
 log "done in $((SECONDS - START))s; use: source $ENV_FILE"

@@ -1,4 +1,5 @@
 import { error, Problem } from "./problems";
+import { readStateSettings, StateSettings } from "./state/stateSettings";
 
 /** A production → test rewrite, e.g. `picasoft.net` → `test.picasoft.net`. */
 export interface RewriteRule {
@@ -32,6 +33,10 @@ export interface SnapshotSettings {
 export const DEFAULT_SNAPSHOT_IMAGE = "debian:bookworm-slim";
 
 /** Everything the stack's config says, parsed and checked; see Pulumi.yaml for the keys. */
+export interface AdoptedFolder {
+  readonly volumes: Readonly<Record<string, string>>;
+}
+
 export interface StackSettings {
   readonly stack: string;
   readonly kind: StackKind;
@@ -51,10 +56,17 @@ export interface StackSettings {
   /** Undefined: no snapshots (test stacks unless configured, or `keep: 0`). */
   readonly snapshots?: SnapshotSettings;
   /**
+   * Volumes that existed before the stack (adopted from docker-compose by `npm run adopt`): per folder,
+   * compose volume key → the existing volume's name. Written by adopt; see README "Taking over".
+   */
+  readonly adopted: Readonly<Record<string, AdoptedFolder>>;
+  /**
    * The organisation's conventions (README, CHANGELOG, registry naming, pinned tags): errors, or
    * warnings for a plain compose repository. Compose rules stay errors either way.
    */
   readonly conventions: "errors" | "warnings";
+  /** Where the stack's state lives (README, "Shared state"). */
+  readonly state: StateSettings;
 }
 
 export const DEFAULT_REGISTRY = "registry.picasoft.net";
@@ -129,9 +141,22 @@ export function readSettings(stack: string, get: (key: string) => string | undef
     ...readHosts(c),
     secrets: typeof secrets === "object" && secrets !== null ? secrets : {},
     snapshots: readSnapshots(c, stack, kind),
+    adopted: readAdopted(c),
     conventions: readConventions(c),
+    state: readState(c),
   };
   return c.problems.length > 0 ? { problems: c.problems } : { settings, problems: c.problems };
+}
+
+function readAdopted(c: ConfigReader): Readonly<Record<string, AdoptedFolder>> {
+  const raw = c.json<Record<string, { volumes?: Record<string, string> }>>("adopted", {});
+  const isMap = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
+  const valid = isMap(raw) && Object.values(raw).every((f) => isMap(f) && (f.volumes === undefined || (isMap(f.volumes) && Object.values(f.volumes).every((n) => typeof n === "string" && n !== ""))));
+  if (!valid) {
+    c.problem("config key 'adopted' must map service folders to {volumes: {<compose volume key>: <existing volume name>}}, as npm run adopt writes it");
+    return {};
+  }
+  return Object.fromEntries(Object.entries(raw).map(([folder, f]) => [folder, { volumes: { ...(f.volumes ?? {}) } }]));
 }
 
 function readSnapshots(c: ConfigReader, stack: string, kind: string | undefined): SnapshotSettings | undefined {
@@ -146,6 +171,12 @@ function readSnapshots(c: ConfigReader, stack: string, kind: string | undefined)
     return undefined;
   }
   return keep === 0 ? undefined : { directory: directory.replace(/\/+$/, ""), keep, image: given.image ?? DEFAULT_SNAPSHOT_IMAGE };
+}
+
+function readState(c: ConfigReader): StateSettings {
+  const { state, problems } = readStateSettings(c.json<unknown>("state", undefined));
+  for (const p of problems) c.problem(p);
+  return state;
 }
 
 function readConventions(c: ConfigReader): StackSettings["conventions"] {

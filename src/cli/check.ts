@@ -9,6 +9,7 @@ import { formatProblem, hasErrors, sortProblems } from "../problems";
 import { WorkingTree } from "../read/files";
 import { prodStacksIn, stackConfigFromFile } from "../read/stackFile";
 import { readSettings } from "../settings";
+import { stackBackend } from "../state/backend";
 
 export function runCheck(argv: string[], out: (line: string) => void): number {
   let stack = "test";
@@ -27,7 +28,7 @@ export function runCheck(argv: string[], out: (line: string) => void): number {
     return 1;
   }
   const plan = planDeployment({ settings, view: new WorkingTree(root), environment: (n) => process.env[n], prodStacks: prodStacksIn(root) }, { forCheck: true });
-  const problems = sortProblems(plan.problems);
+  const problems = sortProblems([...plan.problems, ...stackBackend(root, settings, (n) => process.env[n]).problems]);
   for (const p of problems) out(formatProblem(p));
   for (const s of plan.services) {
     const volumes = s.volumes.map((v) => v.name);

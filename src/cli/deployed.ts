@@ -1,9 +1,9 @@
-import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { DeploymentPlan } from "../environment/plan";
 import { planDeployment } from "../pipeline";
 import { openServiceSource } from "../read/serviceSource";
-import { stackConfigFromFile } from "../read/stackFile";
-import { readSettings, StackSettings } from "../settings";
+import { StackSettings } from "../settings";
+import { retryTruncatedReads } from "../state/backend";
+import { openStackWorkspace, StackWorkspace } from "../state/stackWorkspace";
 import { explainPulumiError } from "./pulumiErrors";
 
 /** What the stack's outputs say of one deployed service folder. */
@@ -16,6 +16,8 @@ export interface DeployedService {
 /** A stack as deployed: its settings (from its stack file), its outputs, and the plan of a revision. */
 export interface DeployedStack {
   readonly settings: StackSettings;
+  /** The stack, opened on its own backend. */
+  readonly workspace: StackWorkspace;
   readonly services: Readonly<Record<string, DeployedService>>;
   /** The plan of the services at a git revision (read and planned once per revision). */
   planAt(revision: string): Promise<DeploymentPlan>;
@@ -26,18 +28,19 @@ export interface DeployedStack {
  * restore). Returns why it cannot, in words for the user, instead.
  */
 export async function openDeployed(root: string, stackName: string): Promise<DeployedStack | string> {
+  const workspace = await openStackWorkspace(root, stackName);
+  if (typeof workspace === "string") return workspace;
   let services: Record<string, DeployedService>;
   try {
-    const stack = await LocalWorkspace.selectStack({ stackName, workDir: root });
-    services = ((await stack.outputs()).services?.value ?? {}) as typeof services;
+    services = ((await retryTruncatedReads(() => workspace.stack.outputs())).services?.value ?? {}) as typeof services;
   } catch (e) {
-    return explainPulumiError(e, stackName);
+    return explainPulumiError(e, stackName, workspace.backend.url);
   }
-  const { settings, problems } = readSettings(stackName, stackConfigFromFile(root, stackName));
-  if (!settings) return problems.map((p) => p.message).join("; ");
+  const { settings } = workspace;
   const plans = new Map<string, Promise<DeploymentPlan>>();
   return {
     settings,
+    workspace,
     services,
     planAt(revision) {
       if (!plans.has(revision)) {

@@ -6,7 +6,7 @@
  * announce. Exit 0: nothing changes; 2: something does; 1: an error.
  */
 import { randomBytes } from "node:crypto";
-import { EngineEvent, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { keyedHash, recordService, ServiceRecord } from "../environment/record";
 import { planDeployment } from "../pipeline";
 import { comparePlan, StackPlan } from "../plan/changes";
@@ -17,6 +17,8 @@ import { RevisionError } from "../read/gitRevision";
 import { openServiceSource } from "../read/serviceSource";
 import { prodStacksIn, stackConfigFromFile } from "../read/stackFile";
 import { readSettings } from "../settings";
+import { retryTruncatedReads } from "../state/backend";
+import { openStackWorkspace } from "../state/stackWorkspace";
 import { explainPulumiError } from "./pulumiErrors";
 import { plannedChanges } from "./engineChanges";
 
@@ -40,7 +42,7 @@ export async function computePlan(stack: Stack, root: string, stackName: string)
   let outputs: Awaited<ReturnType<Stack["outputs"]>>;
   let config: Awaited<ReturnType<Stack["getAllConfig"]>>;
   try {
-    outputs = await stack.outputs();
+    outputs = await retryTruncatedReads(() => stack.outputs());
     config = await stack.getAllConfig();
   } catch (e) {
     return explainPulumiError(e, stackName);
@@ -106,13 +108,13 @@ export async function runPlan(argv: string[], root: string, out: (line: string) 
     out(args);
     return 1;
   }
-  let stack: Stack;
-  try {
-    stack = await LocalWorkspace.selectStack({ stackName: args.stack, workDir: root });
-  } catch (e) {
-    out(`plan: ${explainPulumiError(e, args.stack)}`);
+  // The stack on the backend its stack file names, as every command that runs pulumi on a stack.
+  const workspace = await openStackWorkspace(root, args.stack);
+  if (typeof workspace === "string") {
+    out(`plan: ${workspace}`);
     return 1;
   }
+  const { stack } = workspace;
   const computed = await computePlan(stack, root, args.stack);
   if (typeof computed === "string") {
     out(`plan: ${computed}`);

@@ -17,8 +17,9 @@
  */
 import { execFileSync, spawn } from "node:child_process";
 import * as os from "node:os";
-import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { Stack } from "@pulumi/pulumi/automation";
 import { LABELS } from "../environment/applyStack";
+import { openStackWorkspace } from "../state/stackWorkspace";
 import { confirmed } from "./confirm";
 import { explainPulumiError } from "./pulumiErrors";
 
@@ -164,10 +165,11 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/** Runs the stack's `pulumi` with the user's environment; its output goes to `progress`. */
+/** Runs the stack's `pulumi` with the user's environment on the stack's backend; its output goes to `progress`. */
 function pulumi(stack: Stack, root: string, args: string[], progress: (text: string) => void): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(stack.workspace.pulumiCommand.command, [...args, "--stack", stack.name, "--non-interactive"], { cwd: root, env: process.env, stdio: ["ignore", "pipe", "pipe"] });
+    const env = { ...process.env, ...stack.workspace.envVars };
+    const child = spawn(stack.workspace.pulumiCommand.command, [...args, "--stack", stack.name, "--non-interactive"], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     const take = (d: Buffer): void => {
       output += d.toString();
@@ -215,13 +217,17 @@ export async function recover(argv: string[], root: string, out: (line: string) 
     return 2;
   }
   const [stackName] = args;
-  let stack: Stack;
+  const workspace = await openStackWorkspace(root, stackName);
+  if (typeof workspace === "string") {
+    out(`recover: ${workspace}`);
+    return 1;
+  }
+  const { stack } = workspace;
   let deployment: Deployment;
   try {
-    stack = await LocalWorkspace.selectStack({ stackName, workDir: root });
     deployment = (await stack.exportStack()).deployment as Deployment;
   } catch (e) {
-    out(`recover: ${explainPulumiError(e, stackName)}`);
+    out(`recover: ${explainPulumiError(e, stackName, workspace.backend.url)}`);
     return 1;
   }
   const plan = planPending(pendingCreates(deployment));

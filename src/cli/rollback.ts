@@ -4,16 +4,18 @@
  * volume would be replaced or deleted, asks before applying (or needs --yes when not interactive).
  * The same as `pulumi config set servicesRef <commit>` + `pulumi up`, with the guards.
  */
-import { EngineEvent, LocalWorkspace, OpType, Stack } from "@pulumi/pulumi/automation";
+import { EngineEvent, OpType, Stack } from "@pulumi/pulumi/automation";
 import { unannouncedChanges } from "../plan/announced";
 import { textReport } from "../plan/report";
 import { resolveRevision, RevisionError } from "../read/gitRevision";
+import { retryTruncatedReads } from "../state/backend";
+import { deployer, updateMessage } from "../state/deployer";
+import { openStackWorkspace, PROJECT } from "../state/stackWorkspace";
 import { confirmed } from "./confirm";
 import { DESTRUCTIVE, PlannedChange, plannedChanges } from "./engineChanges";
 import { computePlan } from "./plan";
 import { explainPulumiError } from "./pulumiErrors";
 
-const PROJECT = "dockerfiles";
 const VOLUME = "docker:index/volume:Volume";
 
 export { plannedChanges };
@@ -55,8 +57,10 @@ export function summariseByService(changes: readonly PlannedChange[]): string[] 
 /** Sets the stack's servicesRef to `sha`, with what undoes it; or why the stack cannot be opened. */
 async function pinRevision(stackName: string, root: string, sha: string): Promise<{ stack: Stack; previous?: string; restore: () => Promise<void> } | string> {
   const key = `${PROJECT}:servicesRef`;
+  const workspace = await openStackWorkspace(root, stackName);
+  if (typeof workspace === "string") return workspace;
   try {
-    const stack = await LocalWorkspace.selectStack({ stackName, workDir: root });
+    const { stack } = workspace;
     const previous = (await stack.getAllConfig())[key]?.value;
     await stack.setConfig(key, { value: sha });
     const restore = async (): Promise<void> => {
@@ -67,6 +71,10 @@ async function pinRevision(stackName: string, root: string, sha: string): Promis
   } catch (e) {
     return explainPulumiError(e, stackName);
   }
+}
+
+function retried(out: (line: string) => void): (attempt: number) => void {
+  return (attempt) => out(`rollback: the state backend cut a read short (unexpected EOF, attempt ${attempt}); running it again`);
 }
 
 /**
@@ -100,7 +108,10 @@ export async function rollback(argv: string[], root: string, out: (line: string)
   out(`rollback: previewing ${stackName} at ${ref} (${sha.slice(0, 12)}), before: ${previous || "working tree"}`);
   const events: EngineEvent[] = [];
   try {
-    await stack.preview({ diff: true, onOutput: progress, onEvent: (e) => events.push(e) });
+    await retryTruncatedReads(() => {
+      events.length = 0;
+      return stack.preview({ diff: true, onOutput: progress, onEvent: (e) => events.push(e) });
+    }, retried(out));
   } catch (e) {
     await restore();
     const refused = protectedVolumesRefused(e instanceof Error ? e.message : String(e));
@@ -131,7 +142,8 @@ export async function rollback(argv: string[], root: string, out: (line: string)
     return 1;
   }
   try {
-    await stack.up({ onOutput: progress });
+    const message = updateMessage(`rollback to ${sha.slice(0, 12)}`, deployer(root));
+    await retryTruncatedReads(() => stack.up({ onOutput: progress, message }), retried(out));
   } catch (e) {
     out(`rollback: pulumi up failed; servicesRef stays at ${sha.slice(0, 12)} so that you can fix and retry (pulumi up), or roll back elsewhere.\n${explainPulumiError(e, stackName)}`);
     return 1;

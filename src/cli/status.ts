@@ -1,8 +1,10 @@
 /**
- * `npm run status -- [stack…]` (default: test and prod): per stack and service, the deployed commit,
- * whether the repository has newer changes for that service, and whether the live containers drift
- * from what the stack deployed (removed or replaced by hand, a different healthcheck or inputs), and
- * on stacks with snapshots, those kept per data volume and their disk use.
+ * `npm run status -- [stack…]` (default: test and prod): per stack, where its state lives, its last
+ * update (who, when) and any lock left on it (what to check, then the command that clears it); per
+ * service, the deployed commit, whether the repository has newer changes for that service, and
+ * whether the live containers drift from what the stack deployed (removed or replaced by hand, a
+ * different healthcheck or inputs), and on stacks with snapshots, those kept per data volume and
+ * their disk use.
  */
 import { execFileSync } from "node:child_process";
 import { SNAPSHOT_USAGE } from "../declare/volumeSnapshots";
@@ -10,6 +12,10 @@ import { LABELS } from "../environment/applyStack";
 import { ContainerPlan } from "../environment/plan";
 import { lastChange, resolveRevision } from "../read/gitRevision";
 import { SnapshotSettings } from "../settings";
+import { describeBackend, retryTruncatedReads } from "../state/backend";
+import { lockAdvice, readLocks } from "../state/locks";
+import { PROJECT, StackWorkspace } from "../state/stackWorkspace";
+import { describeLastUpdate, lastUpdate } from "../state/update";
 import { parseDuration } from "../validate/durations";
 import { DeployedService, DeployedStack, openDeployed } from "./deployed";
 
@@ -69,6 +75,7 @@ export async function status(argv: string[], root: string, out: (line: string) =
       out(`${stackName}: ${deployed}`);
       continue;
     }
+    for (const line of await stateLines(deployed.workspace, new Date())) out(`${stackName}: ${line}`);
     if (Object.keys(deployed.services).length === 0) {
       out(`${stackName}: the stack exists but runs no service (never deployed, destroyed, or every folder excluded by 'services')`);
       continue;
@@ -84,6 +91,23 @@ export async function status(argv: string[], root: string, out: (line: string) =
     if (deployed.settings.snapshots) for (const host of hosts) out(`${stackName} ${snapshotUsage(deployed.settings.snapshots, host)}`);
   }
   return drifted ? 1 : 0;
+}
+
+/** Where the stack's state is, its last update, and any lock left on it. */
+export async function stateLines(workspace: StackWorkspace, now: Date): Promise<string[]> {
+  const { backend, stack } = workspace;
+  const lines = [describeBackend(backend), ...backend.problems.map((p) => `${p.severity}: ${p.message}`)];
+  try {
+    lines.push(describeLastUpdate(lastUpdate(await retryTruncatedReads(() => stack.history(1))), now));
+  } catch (e) {
+    lines.push(`last update: the history cannot be read (${String(e instanceof Error ? e.message : e).split("\n").find((l) => /error/i.test(l)) ?? "see pulumi stack history"})`);
+  }
+  try {
+    lines.push(...lockAdvice(backend, await readLocks(backend, PROJECT), now));
+  } catch (e) {
+    lines.push(`locks: cannot be read from ${backend.url} (${e instanceof Error ? e.message : String(e)})`);
+  }
+  return lines;
 }
 
 async function serviceStatus(root: string, head: string, deployed: DeployedStack, folder: string, service: DeployedService): Promise<{ line: string; drift: boolean; host?: string }> {

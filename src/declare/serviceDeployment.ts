@@ -104,7 +104,13 @@ export class ServiceDeployment extends pulumi.ComponentResource {
         driver: v.driver,
         driverOpts: nonEmpty(v.driverOpts),
         labels: labelList(v.labels),
-      }, { parent: this, protect: v.protect, retainOnDelete: v.protect });
+      }, {
+        parent: this,
+        protect: v.protect,
+        retainOnDelete: v.protect || v.adopted,
+        // Taken over from docker-compose: read as it is (its data kept), with the labels compose gave it.
+        ...(v.adopted ? { import: v.name, ignoreChanges: ["labels"] } : {}),
+      });
       volumes.set(v.key, vol.name);
     }
     return volumes;

@@ -9,6 +9,7 @@ import { prodStacksIn } from "../read/stackFile";
 import { DeploymentPlan } from "../environment/plan";
 import { keyedHash, recordService, ServiceRecord } from "../environment/record";
 import { readSettings, RegistrySettings, StackSettings } from "../settings";
+import { backendMismatch, stackBackend } from "../state/backend";
 import { externalNetwork } from "./dockerCommands";
 import { ServiceDeployment } from "./serviceDeployment";
 
@@ -99,11 +100,15 @@ async function planStack(root: string): Promise<{ settings: StackSettings; sourc
     void pulumi.log.warn(`deploying the working tree with uncommitted changes (${source.revision.dirty.join(", ")}); the stack records commit ${source.revision.sha.slice(0, 12)} plus those changes`);
   }
   const plan = planDeployment({ settings, view: source.view, environment: (name) => process.env[name], buildRoot: source.buildRoot, prodStacks: prodStacksIn(root) });
-  for (const p of sortProblems(plan.problems)) {
+  // Where the state lives: prod on one laptop, or this pulumi on another backend than the stack file's.
+  const backend = stackBackend(root, settings, (name) => process.env[name]);
+  const mismatch = backendMismatch(backend, process.env.PULUMI_BACKEND_URL);
+  const problems = [...plan.problems, ...backend.problems, ...(mismatch ? [mismatch] : [])];
+  for (const p of sortProblems(problems)) {
     if (p.severity === "warning") void pulumi.log.warn(formatProblem(p, false));
   }
-  if (hasErrors(plan.problems)) {
-    fail(sortProblems(plan.problems.filter((p) => p.severity === "error")).map((p) => formatProblem(p, false)));
+  if (hasErrors(problems)) {
+    fail(sortProblems(problems.filter((p) => p.severity === "error")).map((p) => formatProblem(p, false)));
   }
   return { settings, source, plan };
 }

@@ -59,7 +59,7 @@ export function planService(project: ComposeProject, ctx: EnvironmentContext): {
   const { folder } = project;
   const problems: Problem[] = [];
   const networks = planNetworks(project);
-  const volumes = planVolumes(project, settings.kind === "test");
+  const volumes = planVolumes(project, settings.kind === "test", settings.adopted[folder.name]?.volumes ?? {});
   const builtImages: BuiltImagePlan[] = [];
   const remoteImages = new Set<string>();
   const containers: ContainerPlan[] = [];
@@ -105,10 +105,12 @@ function planNetworks(project: ComposeProject): NetworkPlan[] {
   }));
 }
 
-function planVolumes(project: ComposeProject, isTest: boolean): VolumePlan[] {
+function planVolumes(project: ComposeProject, isTest: boolean, adopted: Readonly<Record<string, string>>): VolumePlan[] {
   return project.volumes.map((v) => ({
     key: v.key,
-    name: v.name,
+    // An adopted volume keeps the name compose gave it (another project name, or compose before 1.21).
+    name: adopted[v.key] ?? v.name,
+    ...(adopted[v.key] === undefined ? {} : { adopted: true }),
     // The test procedure starts from empty volumes, external ones included: on test they belong to the stack.
     managed: isTest || !v.external,
     protect: !isTest,

@@ -58,6 +58,11 @@ export interface VolumePlan {
   readonly managed: boolean;
   /** Prod data volumes: protected and retained, so no `up` or `destroy` can delete their data. */
   readonly protect: boolean;
+  /**
+   * A volume that existed before the stack (taken over from docker-compose): imported as it is, kept on
+   * delete on every stack, its labels left as compose made them (Docker cannot change a volume's labels).
+   */
+  readonly adopted?: boolean;
   readonly driver?: string;
   readonly driverOpts: Readonly<Record<string, string>>;
   readonly labels: Readonly<Record<string, string>>;

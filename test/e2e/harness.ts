@@ -93,7 +93,7 @@ export function freePort(): Promise<number> {
 }
 
 /** Copies a fixture folder tree with this run's names and ports, and the given text replacements. */
-async function copyFixture(from: string, to: string, replace: Readonly<Record<string, string>> = {}): Promise<void> {
+export async function copyFixture(from: string, to: string, replace: Readonly<Record<string, string>> = {}): Promise<void> {
   for (const p of FIXTURE_PORTS) if (!PORTS.has(p)) PORTS.set(p, await freePort());
   fs.mkdirSync(to, { recursive: true });
   for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
