@@ -38,6 +38,8 @@ export interface VolumeRecord {
   readonly name: string;
   readonly managed: boolean;
   readonly protect: boolean;
+  /** Taken over from docker-compose: kept on delete, its labels left as they are. */
+  readonly adopted?: true;
   readonly driver?: string;
   readonly driverOpts: Readonly<Record<string, string>>;
   readonly labels: Readonly<Record<string, string>>;
@@ -109,7 +111,7 @@ export function recordService(plan: ServicePlan, secretHash: KeyedHash): Service
     host: plan.host,
     containers: sorted(plan.containers.map((c) => [c.service, recordContainer(c, plan, secretHash)])),
     images: sorted(plan.builtImages.map((i) => [i.service, { imageName: i.imageName, buildHash: i.buildHash, dockerfile: i.dockerfile, args: i.args, target: i.target, files: i.fileDigests, push: i.push }])),
-    volumes: sorted(plan.volumes.map((v) => [v.key, { name: v.name, managed: v.managed, protect: v.protect, driver: v.driver, driverOpts: v.driverOpts, labels: v.labels }])),
+    volumes: sorted(plan.volumes.map((v) => [v.key, { name: v.name, managed: v.managed, protect: v.protect, ...(v.adopted ? { adopted: true as const } : {}), driver: v.driver, driverOpts: v.driverOpts, labels: v.labels }])),
     networks: sorted(plan.networks.map((n) => {
       const { key: _k, name, managed, ...definition } = n;
       return [n.key, { name, managed, definition: JSON.stringify(definition) }];

@@ -253,14 +253,15 @@ function compareVolume(key: string, kind: StackKind, b: VolumeRecord | undefined
   if (!v.managed) return [];
   if (!b) return [{ key, name: a!.name, action: "create", reasons: [], verdict: "new, empty", refused: false }];
   if (!a) {
-    const verdict = b.protect ? "kept on the host with its data (protected, retained on delete)" : kind === "prod" ? "deleted with its data" : "deleted with its data (test stack)";
+    const verdict = b.protect || b.adopted ? `kept on the host with its data (${b.protect ? "protected, " : ""}retained on delete)` : kind === "prod" ? "deleted with its data" : "deleted with its data (test stack)";
     return [{ key, name: b.name, action: "remove", reasons: [], verdict, refused: false }];
   }
   const reasons: Reason[] = [];
   if (b.name !== a.name) reasons.push({ kind: "name", change: "changed", from: b.name, to: a.name });
   if ((b.driver ?? "local") !== (a.driver ?? "local")) reasons.push({ kind: "setting", key: "driver", change: "changed", from: b.driver ?? "local", to: a.driver ?? "local" });
   reasons.push(...mapReasons("setting", b.driverOpts, a.driverOpts, (k) => `driver_opts ${k}`));
-  reasons.push(...mapReasons("label", b.labels, a.labels));
+  // An adopted volume keeps the labels compose gave it: the stack ignores label changes on it.
+  if (!a.adopted) reasons.push(...mapReasons("label", b.labels, a.labels));
   if (hostMoved) reasons.push({ kind: "host", change: "changed" });
   if (reasons.length === 0) return [];
   const refused = b.protect;

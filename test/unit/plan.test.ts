@@ -237,3 +237,13 @@ describe("plan: a replaced volume", () => {
     assert.deepEqual(db.dependents, ["app (service_started)"]);
   });
 });
+
+describe("plan: an adopted volume (taken over from docker-compose)", () => {
+  it("ignores its label changes and keeps its data when removed, on test too", () => {
+    const adopted = settings("test", { adopted: { "pica-demo": { volumes: { data: "pica-demo-data" } } } });
+    const relabel = edit(COMPOSE, (t) => t.replace("    name: pica-demo-data\n", "    name: pica-demo-data\n    labels:\n      backup: daily\n"));
+    assert.deepEqual(planOf(relabel, adopted).services[0].volumes, []);
+    const removed = comparePlan("test", "test", records(BASE, adopted), records(edit(COMPOSE, (t) => t.replace("    volumes:\n      - data:/var/lib/postgresql/data\n", "").replace(/volumes:\n {2}data:\n {4}name: pica-demo-data\n/, "")), adopted));
+    assert.deepEqual(removed.services[0].volumes.map((v) => [v.action, v.verdict]), [["remove", "kept on the host with its data (retained on delete)"]]);
+  });
+});
