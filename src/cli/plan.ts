@@ -69,7 +69,14 @@ export async function computePlan(stack: Stack, root: string, stackName: string)
   const deployed: Record<string, ServiceRecord | null> = {};
   const services = (outputs.services?.value ?? {}) as Record<string, { record?: ServiceRecord }>;
   for (const [folder, s] of Object.entries(services)) deployed[folder] = s.record?.version === 1 ? s.record : null;
-  return { plan: comparePlan(stackName, settings.kind, deployed, planned), firstRecord: !key };
+  return { plan: comparePlan(stackName, settings.kind, deployed, planned, describeSource(settings.servicesRef, source.revision)), firstRecord: !key };
+}
+
+/** What is deployed, in words: a pinned revision, or the working tree (at which commit, with uncommitted changes or not). */
+function describeSource(servicesRef: string | undefined, revision: { sha: string; dirty: readonly string[] } | undefined): string {
+  if (servicesRef) return `revision ${servicesRef}${revision && !revision.sha.startsWith(servicesRef) ? ` (${revision.sha.slice(0, 12)})` : ""}, the stack's servicesRef`;
+  if (!revision) return "the working tree";
+  return `the working tree at ${revision.sha.slice(0, 12)}${revision.dirty.length > 0 ? ` with uncommitted changes (${revision.dirty.slice(0, 5).join(", ")}${revision.dirty.length > 5 ? ", …" : ""})` : ""}`;
 }
 
 /** The engine's preview of the stack: what it would touch that the plan did not announce, or the engine's error. */

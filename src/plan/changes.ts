@@ -11,6 +11,8 @@ import { ContainerRecord, EnvRecord, FileRecord, ImageRecord, NetworkRecord, Ser
 export interface StackPlan {
   readonly stack: string;
   readonly kind: StackKind;
+  /** What the plan deploys: the working tree or a revision, in words (e.g. `the working tree at 3f2c9e1a0b4c`). */
+  readonly source?: string;
   readonly services: readonly ServiceChanges[];
   /** Whether anything changes (the command's exit code: 2 when true). */
   readonly changes: boolean;
@@ -80,10 +82,10 @@ export interface NetworkChange {
 /** The deployed side: per folder, its record, or null when the stack ran it before records existed. */
 export type DeployedRecords = Readonly<Record<string, ServiceRecord | null>>;
 
-export function comparePlan(stack: string, kind: StackKind, deployed: DeployedRecords, planned: Readonly<Record<string, ServiceRecord>>): StackPlan {
+export function comparePlan(stack: string, kind: StackKind, deployed: DeployedRecords, planned: Readonly<Record<string, ServiceRecord>>, source?: string): StackPlan {
   const folders = [...new Set([...Object.keys(deployed), ...Object.keys(planned)])].sort();
   const services = folders.map((folder) => compareService(folder, kind, deployed[folder], planned[folder]));
-  return { stack, kind, services, changes: services.some((s) => s.action !== "unchanged") };
+  return { stack, kind, source, services, changes: services.some((s) => s.action !== "unchanged") };
 }
 
 export function compareService(folder: string, kind: StackKind, before: ServiceRecord | null | undefined, after: ServiceRecord | undefined): ServiceChanges {

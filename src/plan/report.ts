@@ -89,6 +89,7 @@ function serviceHeading(s: ServiceChanges): string {
 /** Plain text: per folder, its changes and their reasons; then the costs. */
 export function textReport(plan: StackPlan, unannounced: readonly Unannounced[] = []): string[] {
   const lines = [`Plan for stack ${plan.stack} (${plan.kind}): ${plan.changes ? "changes" : "no change"}`];
+  if (plan.source) lines.push(`Deploying ${plan.source}`);
   for (const s of plan.services) {
     lines.push(serviceHeading(s));
     for (const c of s.containers) {
@@ -131,6 +132,7 @@ function unannouncedLines(unannounced: readonly Unannounced[]): string[] {
 /** Markdown for a merge request's comment: a table of folders, then the reasons, diffs in fenced blocks. */
 export function markdownReport(plan: StackPlan, unannounced: readonly Unannounced[] = []): string[] {
   const lines = [`### Plan for stack \`${plan.stack}\` (${plan.kind}): ${plan.changes ? "changes" : "no change"}`, ""];
+  if (plan.source) lines.push(`Deploying ${escapeMd(plan.source)}.`, "");
   if (unannounced.length > 0) lines.push(`> [!WARNING]`, `> The engine's preview would also touch resources this plan did not announce:`, ...unannounced.map((u) => `> - ${u.op} \`${u.name}\` (${u.type})`), "");
   lines.push("| Service | What changes |", "|---|---|");
   for (const s of plan.services) lines.push(`| \`${s.folder}\` | ${serviceHeading(s).slice(s.folder.length + 2)} |`);

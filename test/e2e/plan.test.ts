@@ -57,7 +57,7 @@ describe("npm run plan, on the real engine", { skip: skipReason("plan tests") },
     await up();
     const none = await plan();
     assert.equal(none.code, 0, none.output);
-    assert.match(none.output, /^Plan for stack test \(test\): no change$/m);
+    assert.match(none.output, /^Plan for stack test \(test\): no change\nDeploying the working tree$/m);
     assert.match(none.output, /containers that restart: none/);
     const engine = await p.stack.preview();
     assert.deepEqual(Object.keys(engine.changeSummary).filter((op) => op !== "same"), [], "the engine agrees: nothing to do");
@@ -146,6 +146,7 @@ describe("npm run plan, on the real engine", { skip: skipReason("plan tests") },
     assert.equal(back.code, 0, back.output);
     const planAt = back.output.indexOf("Plan for stack test (test): changes");
     assert.ok(planAt >= 0 && planAt < back.output.indexOf("rollback: services that change:"), back.output);
+    assert.match(back.output, new RegExp(`^Deploying revision ${a}, the stack's servicesRef$`, "m"));
     assert.equal(lineOf(back.output, "environment SITE_URL"), "environment SITE_URL: https://www3.test.picasoft.net → https://www2.test.picasoft.net");
     assert.doesNotMatch(back.output, /WARNING/, back.output);
     assert.equal(envOf(e2e("e2e-web")).SITE_URL, "https://www2.test.picasoft.net");
