@@ -116,7 +116,10 @@ describe("npm run plan, on the real engine", { skip: skipReason("plan tests") },
     assert.equal(envOf(e2e("e2e-web")).WEB_PASSWORD, value);
     assert.equal(inspect(e2e("e2e-app-db")).HostConfig.RestartPolicy.Name, "always");
     assert.equal(inspect(e2e("e2e-app-db")).Id, before.db, "updated in place: the same container");
-    const outputsJson = JSON.stringify(await p.stack.outputs(), (k, v: unknown) => (k === "recordKey" ? "(key)" : v));
+    const stackOutputs = await p.stack.outputs();
+    assert.equal(stackOutputs.services.secret, false, "the records are plain: they hold no secret");
+    assert.equal(stackOutputs.recordKey.secret, true, "the record key is a secret");
+    const outputsJson = JSON.stringify(stackOutputs, (k, v: unknown) => (k === "recordKey" ? "(key)" : v));
     assert.ok(!outputsJson.includes(value), "the record in the stack's outputs holds no secret value");
     assert.equal((await plan()).code, 0);
   });
