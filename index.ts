@@ -1,4 +1,7 @@
 import { deployServices } from "./src/declare/stack";
 
-/** Per service folder: its containers' Docker names, home-built images, deployed and last-change commits. */
-export const services = deployServices();
+const deployment = deployServices();
+/** Per service folder: its containers' Docker names, home-built images, deployed and last-change commits, and its record. */
+export const services = deployment.then((d) => d.services);
+/** The key of the records' secret hashes (a secret; `npm run plan` reads it). A failure is reported once, by `services`. */
+export const recordKey = deployment.then((d) => d.recordKey, () => undefined);

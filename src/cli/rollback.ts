@@ -5,36 +5,21 @@
  * The same as `pulumi config set servicesRef <commit>` + `pulumi up`, with the guards.
  */
 import { EngineEvent, OpType, Stack } from "@pulumi/pulumi/automation";
+import { unannouncedChanges } from "../plan/announced";
+import { textReport } from "../plan/report";
 import { resolveRevision, RevisionError } from "../read/gitRevision";
 import { retryTruncatedReads } from "../state/backend";
 import { deployer, updateMessage } from "../state/deployer";
 import { openStackWorkspace, PROJECT } from "../state/stackWorkspace";
 import { confirmed } from "./confirm";
+import { DESTRUCTIVE, PlannedChange, plannedChanges } from "./engineChanges";
+import { computePlan } from "./plan";
 import { explainPulumiError } from "./pulumiErrors";
 
 const VOLUME = "docker:index/volume:Volume";
-/** Operations that lose a volume's data. */
-const DESTRUCTIVE: readonly OpType[] = ["delete", "replace", "create-replacement", "delete-replaced", "discard", "discard-replaced"];
 
-export interface PlannedChange {
-  /** Logical name, `<folder>/<key>`. */
-  readonly name: string;
-  readonly type: string;
-  readonly op: OpType;
-}
-
-/** The changes a preview announced, from its engine events (the stack itself excepted). */
-export function plannedChanges(events: readonly EngineEvent[]): PlannedChange[] {
-  const out = new Map<string, PlannedChange>();
-  for (const e of events) {
-    const m = e.resourcePreEvent?.metadata;
-    if (!m || m.op === "same" || m.op === "read" || m.type === "pulumi:pulumi:Stack") continue;
-    const name = m.urn.slice(m.urn.lastIndexOf("::") + 2);
-    if (!out.has(`${m.type}::${name}`) || DESTRUCTIVE.includes(m.op)) out.set(`${m.type}::${name}`, { name, type: m.type, op: m.op });
-  }
-  return [...out.values()];
-}
-
+export { plannedChanges };
+export type { PlannedChange };
 /** Volumes whose data a deployment would lose. */
 export function volumesAtRisk(changes: readonly PlannedChange[]): PlannedChange[] {
   return changes.filter((c) => c.type === VOLUME && DESTRUCTIVE.includes(c.op));
@@ -145,6 +130,10 @@ export async function rollback(argv: string[], root: string, out: (line: string)
     out(`rollback: ${stackName} already runs what ${ref} describes; servicesRef now pins ${sha.slice(0, 12)}`);
     return 0;
   }
+  // The plan a person reads: what changes in each service, and why.
+  const computed = await computePlan(stack, root, stackName);
+  if (typeof computed === "string") out(`rollback: the plan cannot be shown: ${computed}`);
+  else textReport(computed.plan, unannouncedChanges(computed.plan, changes, { firstRecord: computed.firstRecord })).forEach((l) => out(l));
   out(`rollback: services that change:\n${summariseByService(changes).join("\n")}`);
   const refusal = await confirmed(`Apply this to ${stackName}? [y/N] `, yes);
   if (refusal) {

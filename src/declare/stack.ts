@@ -1,3 +1,4 @@
+import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { planDeployment } from "../pipeline";
@@ -6,6 +7,7 @@ import { RevisionError } from "../read/gitRevision";
 import { openServiceSource, ServiceSource } from "../read/serviceSource";
 import { prodStacksIn } from "../read/stackFile";
 import { DeploymentPlan } from "../environment/plan";
+import { keyedHash, recordService, ServiceRecord } from "../environment/record";
 import { readSettings, RegistrySettings, StackSettings } from "../settings";
 import { backendMismatch, stackBackend } from "../state/backend";
 import { externalNetwork } from "./dockerCommands";
@@ -17,6 +19,14 @@ export interface ServiceOutputs {
   /** The commit deployed, and the last commit that changed this service's folder (git repositories). */
   readonly revision?: string;
   readonly lastChange?: string;
+  /** What each container runs, secret-free (secret values as keyed hashes): what `npm run plan` compares with. */
+  readonly record: pulumi.Output<ServiceRecord>;
+}
+
+/** The stack's outputs: per service folder, and the key of the records' secret hashes (a Pulumi secret). */
+export interface StackOutputs {
+  readonly services: Record<string, ServiceOutputs>;
+  readonly recordKey: pulumi.Output<string>;
 }
 
 /**
@@ -24,8 +34,9 @@ export interface ServiceOutputs {
  * git revision `servicesRef` names), reports every problem, and declares one ServiceDeployment per
  * service folder. Nothing is declared when any folder is invalid.
  */
-export async function deployServices(root: string = process.cwd()): Promise<Record<string, ServiceOutputs>> {
+export async function deployServices(root: string = process.cwd()): Promise<StackOutputs> {
   const { settings, source, plan } = await planStack(root);
+  const recordKey = declareRecordKey();
   const machines = new Machines(settings.registry, plan);
   const outputs: Record<string, ServiceOutputs> = {};
   const deployments: ServiceDeployment[] = [];
@@ -45,6 +56,8 @@ export async function deployServices(root: string = process.cwd()): Promise<Reco
       images: deployment.images,
       revision: source.revision?.sha,
       lastChange: await source.lastChangeOf(service.dir),
+      // An HMAC with a random key reveals nothing of the secret it hashes: the record stays plain.
+      record: pulumi.unsecret(recordKey.apply((key) => recordService(service, keyedHash(key)))),
     };
   }
   if (plan.kind === "prod") {
@@ -52,7 +65,20 @@ export async function deployServices(root: string = process.cwd()): Promise<Reco
     // service, so a destroy would delete it first, and it refuses before anything else is touched.
     new DestroyGuard("prod-destroy-guard", { dependsOn: deployments, protect: true });
   }
-  return outputs;
+  return { services: outputs, recordKey: pulumi.secret(recordKey) };
+}
+
+/**
+ * The stack's record key: 32 random bytes made once, at the stack's first `up`, and kept in its state
+ * as a secret. Never logged; never made again (a new key would show every secret as changed once).
+ */
+function declareRecordKey(): pulumi.Output<string> {
+  const key = new command.local.Command("record-key", {
+    create: "od -An -N32 -tx1 /dev/urandom | tr -d ' \\n'",
+    logging: "none",
+  }, { additionalSecretOutputs: ["stdout"], ignoreChanges: ["create"] });
+  // Under mocks a command has no output: an empty key there.
+  return key.stdout.apply((k) => k ?? "");
 }
 
 /** The stack's settings, where the services come from, and their plan; stops on any error. */

@@ -204,6 +204,7 @@ function planBuiltImage(svc: ServiceDefinition, imageName: string, files: FileVi
       context: joinPath(ctx.buildRoot ?? "", build.context) || ".",
       dockerfile,
       files: context.files,
+      fileDigests: context.fileDigests,
       args: build.args,
       target: build.target,
       push: ctx.settings.kind === "prod",

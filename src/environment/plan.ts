@@ -79,6 +79,8 @@ export interface BuiltImagePlan {
   readonly dockerfile: string;
   /** The context's files the builder receives (.dockerignore applied), relative to the context. */
   readonly files: readonly string[];
+  /** Per file of `files`: a digest of its content and executable bit (what a plan names as changed). */
+  readonly fileDigests: Readonly<Record<string, string>>;
   readonly args: Readonly<Record<string, string>>;
   readonly target?: string;
   readonly push: boolean;

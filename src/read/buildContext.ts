@@ -15,6 +15,8 @@ export interface BuildContext {
   readonly dockerfile: string;
   /** Digest of the files' paths, executable bits and contents. */
   readonly digest: string;
+  /** Per file (relative to the context): a digest of its executable bit and content, to say which one changed. */
+  readonly fileDigests: Readonly<Record<string, string>>;
 }
 
 /**
@@ -50,12 +52,15 @@ export function readBuildContext(view: FileView, context: string, dockerfile: st
     .filter((f) => f === dockerfileRel || f === ".dockerignore" || !ig.ignores(f))
     .sort();
   const hash = createHash("sha256");
+  const fileDigests: Record<string, string> = {};
   for (const f of files) {
     const full = joinPath(context, f);
     const bytes = view.readBytes(full) ?? Buffer.alloc(0);
-    hash.update(`${f}\0${view.isExecutable?.(full) ? "x" : "-"}\0${bytes.length}\0`).update(bytes);
+    const mode = view.isExecutable?.(full) ? "x" : "-";
+    hash.update(`${f}\0${mode}\0${bytes.length}\0`).update(bytes);
+    fileDigests[f] = createHash("sha256").update(`${mode}\0`).update(bytes).digest("hex").slice(0, 16);
   }
-  return { files, dockerfile: dockerfileRel, digest: hash.digest("hex").slice(0, 32) };
+  return { files, dockerfile: dockerfileRel, digest: hash.digest("hex").slice(0, 32), fileDigests };
 }
 
 /** The text of the Dockerfile's COPY and ADD instructions (continuation lines joined, comments left out). */

@@ -109,7 +109,8 @@ describe("the README's Daily use, typed into a real shell", { skip: skipReason("
   it("every line works in order, the shell survives a failing check, and the tree stays clean", async () => {
     // The README deploys the real service names: never remove someone's own pica-static.
     assert.notEqual(spawnSync("docker", ["inspect", "pica-static"], { stdio: "ignore" }).status, 0, "a container named pica-static already runs on this engine; the README test deploys one: run it on another engine");
-    const expected: Record<string, number> = { "npm run check -- --stack prod": 1 };
+    // A check that fails by design; a plan of a stack never deployed announces changes (exit 2).
+    const expected: Record<string, number> = { "npm run check -- --stack prod": 1, "npm run plan -- test": 2 };
     for (const line of dailyUseLines()) {
       const command = line.replace(/\s+#.*$/, "");
       const answers: [RegExp, string][] = command === "pulumi up" ? [[/Do you want to perform this update\?/, "yes"]] : [];
