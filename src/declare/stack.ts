@@ -36,7 +36,7 @@ export interface StackOutputs {
  */
 export async function deployServices(root: string = process.cwd()): Promise<StackOutputs> {
   const { settings, source, plan } = await planStack(root);
-  const recordKey = declareRecordKey();
+  const { key: recordKey, command: recordKeyCommand } = declareRecordKey();
   const machines = new Machines(settings.registry, plan);
   const outputs: Record<string, ServiceOutputs> = {};
   const deployments: ServiceDeployment[] = [];
@@ -62,8 +62,9 @@ export async function deployServices(root: string = process.cwd()): Promise<Stac
   }
   if (plan.kind === "prod") {
     // `pulumi destroy` on prod must not run by accident: this protected resource depends on every
-    // service, so a destroy would delete it first, and it refuses before anything else is touched.
-    new DestroyGuard("prod-destroy-guard", { dependsOn: deployments, protect: true });
+    // service and on the record key, so a destroy would delete it first, and it refuses before
+    // anything else is touched.
+    new DestroyGuard("prod-destroy-guard", { dependsOn: [...deployments, recordKeyCommand], protect: true });
   }
   return { services: outputs, recordKey: pulumi.secret(recordKey) };
 }
@@ -72,13 +73,13 @@ export async function deployServices(root: string = process.cwd()): Promise<Stac
  * The stack's record key: 32 random bytes made once, at the stack's first `up`, and kept in its state
  * as a secret. Never logged; never made again (a new key would show every secret as changed once).
  */
-function declareRecordKey(): pulumi.Output<string> {
+function declareRecordKey(): { key: pulumi.Output<string>; command: command.local.Command } {
   const key = new command.local.Command("record-key", {
     create: "od -An -N32 -tx1 /dev/urandom | tr -d ' \\n'",
     logging: "none",
   }, { additionalSecretOutputs: ["stdout"], ignoreChanges: ["create"] });
   // Under mocks a command has no output: an empty key there.
-  return key.stdout.apply((k) => k ?? "");
+  return { key: key.stdout.apply((k) => k ?? ""), command: key };
 }
 
 /** The stack's settings, where the services come from, and their plan; stops on any error. */

@@ -6,14 +6,9 @@ import { after, afterEach, describe, it } from "node:test";
 import { adopt } from "../../src/cli/adopt";
 import { docker, e2e, openProject, Project, removeLeftovers, removeRunImages, REPO_ROOT, skipReason } from "./harness";
 
-function adoptSkip(): string | false {
-  const skip = skipReason("adoption tests");
-  if (skip) return skip;
-  if (spawnSync("docker-compose", ["version"], { stdio: "ignore" }).status === 0) return false;
-  const reason = "docker-compose is not installed (scripts/toolchain.sh installs Debian's)";
-  if (process.env.CI === "true") throw new Error(`adoption tests cannot run in CI: ${reason}`);
-  console.log(`# skipping adoption tests: ${reason}`);
-  return reason;
+/** Debian's docker-compose 1.29, as the machines run it today. */
+function composeMissing(): string | undefined {
+  return spawnSync("docker-compose", ["version"], { stdio: "ignore" }).status === 0 ? undefined : "docker-compose is not installed (scripts/toolchain.sh installs Debian's)";
 }
 
 const APP = e2e("e2e-app");
@@ -26,7 +21,7 @@ const CONTAINERS = [WEB, APP, e2e("e2e-app-db")];
  * (secrets copied from the examples, the external network made by hand), data written in their
  * volumes, then adopt and the test stack's `up`.
  */
-describe("taking over services that docker-compose runs, for real", { skip: adoptSkip() }, () => {
+describe("taking over services that docker-compose runs, for real", { skip: skipReason("adoption tests", composeMissing) }, () => {
   let p: Project | undefined;
   const volumes = new Set<string>();
   const composeIn = (folder: string, ...args: string[]): string =>

@@ -7,16 +7,6 @@ import { recover } from "../../src/cli/recover";
 import { e2e, openProject, Project, REPO_ROOT, skipReason } from "./harness";
 import { PrivateEngine, privateEngineMissing, startPrivateEngine } from "./privateEngine";
 
-function faultsSkip(): string | false {
-  const skip = skipReason("fault tests");
-  if (skip) return skip;
-  const missing = privateEngineMissing();
-  if (!missing) return false;
-  if (process.env.CI === "true") throw new Error(`fault tests cannot run in CI: ${missing}`);
-  console.log(`# skipping fault tests: ${missing}`);
-  return missing;
-}
-
 interface Run {
   readonly child: ChildProcess;
   output(): string;
@@ -47,7 +37,7 @@ async function until(what: string, check: () => boolean, seconds = 120): Promise
  * recover, then pulumi up) converges: one container per name, the data volume's content intact, and a
  * preview with nothing left to do.
  */
-describe("faults in the middle of a deploy, on an engine of the test's own", { skip: faultsSkip() }, () => {
+describe("faults in the middle of a deploy, on an engine of the test's own", { skip: skipReason("fault tests", privateEngineMissing) }, () => {
   const CONTAINERS = [e2e("e2e-web"), e2e("e2e-app"), e2e("e2e-app-db")];
   let engine: PrivateEngine;
   let p: Project;

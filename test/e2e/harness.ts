@@ -39,10 +39,11 @@ export function missingPrerequisite(): string | undefined {
 
 /**
  * In CI (CI=true) the end-to-end tests must run: anything missing fails the run with the reason.
- * Elsewhere they skip, with one line saying why.
+ * Elsewhere they skip, with one line saying why. `alsoNeeds` says what else a test file needs (an
+ * sshd, a registry…), or undefined when it is there.
  */
-export function skipReason(what = "end-to-end tests"): string | false {
-  const missing = missingPrerequisite();
+export function skipReason(what = "end-to-end tests", alsoNeeds: () => string | undefined = () => undefined): string | false {
+  const missing = missingPrerequisite() ?? alsoNeeds();
   if (!missing) return false;
   if (process.env.CI === "true") throw new Error(`${what} cannot run in CI: ${missing}`);
   console.log(`# skipping ${what}: ${missing}`);

@@ -7,16 +7,6 @@ import { status } from "../../src/cli/status";
 import { docker, e2e, health, openProject, Project, removeLeftovers, removeRunImages, REPO_ROOT, skipReason } from "./harness";
 import { SshMachine, sshMissing, startSshMachine } from "./sshMachine";
 
-function hostsSkip(): string | false {
-  const skip = skipReason("second machine tests");
-  if (skip) return skip;
-  const missing = sshMissing();
-  if (!missing) return false;
-  if (process.env.CI === "true") throw new Error(`second machine tests cannot run in CI: ${missing}`);
-  console.log(`# skipping second machine tests: ${missing}`);
-  return missing;
-}
-
 async function untilHealthy(name: string): Promise<string> {
   for (let i = 0; i < 60 && health(name) !== "healthy"; i++) await new Promise((r) => setTimeout(r, 250));
   return health(name);
@@ -27,7 +17,7 @@ async function untilHealthy(name: string): Promise<string> {
  * reported there by `status`, and put back as declared by the next `up` (with refresh) after someone
  * removed or stopped its container by hand on that machine.
  */
-describe("a second Docker host over SSH, deployed for real", { skip: hostsSkip() }, () => {
+describe("a second Docker host over SSH, deployed for real", { skip: skipReason("second machine tests", sshMissing) }, () => {
   const WEB = e2e("e2e-web");
   let machine: SshMachine;
   let p: Project;

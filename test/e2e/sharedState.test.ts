@@ -14,16 +14,6 @@ import { openStackWorkspace, PROJECT, stackSettingsAndBackend } from "../../src/
 import { copyFixture, docker, e2e, removeLeftovers, removeRunImages, REPO_ROOT, skipReason, TEST_STACK_PASSPHRASE } from "./harness";
 import { rcloneMissing, S3Server, startS3Server } from "./s3Server";
 
-function sharedStateSkip(): string | false {
-  const skip = skipReason("shared state tests");
-  if (skip) return skip;
-  const missing = rcloneMissing();
-  if (!missing) return false;
-  if (process.env.CI === "true") throw new Error(`shared state tests cannot run in CI: ${missing}`);
-  console.log(`# skipping shared state tests: ${missing}`);
-  return missing;
-}
-
 /** The backend URL form the README documents, filled in for this server. */
 function readmeBackendUrl(s3: S3Server, bucket: string): string {
   const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
@@ -48,7 +38,7 @@ interface Run {
  * Shared state for real: two clones of one repository (two admins) on one bucket of a real S3 server
  * (rclone serve s3), deploying with scripts/deploy.sh as people do, and looking with npm run status.
  */
-describe("shared state on a real S3 server", { skip: sharedStateSkip() }, () => {
+describe("shared state on a real S3 server", { skip: skipReason("shared state tests", rcloneMissing) }, () => {
   const CONTAINER = e2e("e2e-state-web");
   const FOLDER = e2e("e2e-state-web");
   const NETWORK = `${FOLDER}_default`;

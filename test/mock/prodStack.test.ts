@@ -75,6 +75,7 @@ describe("prod stack over the example services (mocks)", () => {
     for (const r of d.resources.filter((x) => x.type === CONTAINER || x.type === VOLUME)) {
       assert.ok(guard.options.dependsOn.includes(`${r.type}::${r.name}`), `guard depends on ${r.type} ${r.name}`);
     }
+    assert.ok(guard.options.dependsOn.includes(`${COMMAND}::record-key`), "and on the record key, which no service depends on");
   });
 
   it("looks up the external proxy network instead of creating it", () => {
