@@ -60,7 +60,9 @@ function projectsOf(plan: ServicePlan, inventory: Inventory): string[] {
   return [...new Set([...composeProjectNames(plan.folder), plan.projectName, ...found])];
 }
 
-function volumeCandidates(key: string, declared: string, projects: readonly string[], volumes: readonly LiveVolume[]): LiveVolume[] {
+function volumeCandidates(key: string, declared: string, projects: readonly string[], volumes: readonly LiveVolume[], adoptedName?: string): LiveVolume[] {
+  // A volume an earlier adopt recorded is the one, whatever else now carries a matching name.
+  if (adoptedName !== undefined) return volumes.filter((v) => v.name === adoptedName);
   const names = new Set([declared, ...projects.map((p) => `${p}_${key}`)]);
   return volumes.filter((v) => names.has(v.name) || (projects.includes(v.labels[COMPOSE.project] ?? "") && [key, declared].includes(v.labels[COMPOSE.volume] ?? "")));
 }
@@ -84,11 +86,11 @@ function matchContainers(plan: ServicePlan, inventory: Inventory, projects: read
   return { replaced, leftAlone, refusals };
 }
 
-function matchVolumes(plan: ServicePlan, inventory: Inventory, projects: readonly string[], replaced: readonly LiveContainer[]): { volumes: VolumeAdoption[]; undeclared: LiveVolume[]; refusals: string[] } {
+function matchVolumes(plan: ServicePlan, inventory: Inventory, projects: readonly string[], replaced: readonly LiveContainer[], adopted: Readonly<Record<string, string>>): { volumes: VolumeAdoption[]; undeclared: LiveVolume[]; refusals: string[] } {
   const refusals: string[] = [];
   const ours = new Set(replaced.map((c) => c.id));
   const volumes = plan.volumes.filter((v) => v.managed).map((v) => {
-    const candidates = volumeCandidates(v.key, v.name, projects, inventory.volumes);
+    const candidates = volumeCandidates(v.key, v.name, projects, inventory.volumes, adopted[v.key]);
     if (candidates.length > 1) {
       refusals.push(`${plan.folder}: volumes.${v.key} could be ${candidates.map((c) => `${c.name} (${c.size ?? "size unknown"})`).join(" or ")}: keep the one with the service's data; ` +
         `back up and remove the other (docker volume rm), or say which: pulumi config set --path 'adopted["${plan.folder}"].volumes.${v.key}' <name>`);
@@ -112,11 +114,15 @@ function matchNetworks(plan: ServicePlan, inventory: Inventory, projects: readon
   return { networks, refusals };
 }
 
-export function matchFolder(plan: ServicePlan, inventory: Inventory): FolderAdoption {
+/**
+ * `plan` is the folder's plan with nothing adopted (the names compose would give); `adopted` what an
+ * earlier adopt recorded for it (compose volume key → the volume kept).
+ */
+export function matchFolder(plan: ServicePlan, inventory: Inventory, adopted: Readonly<Record<string, string>> = {}): FolderAdoption {
   const projects = projectsOf(plan, inventory);
   const containers = matchContainers(plan, inventory, projects);
   const replaced = containers.replaced.map((r) => r.container);
-  const volumes = matchVolumes(plan, inventory, projects, replaced);
+  const volumes = matchVolumes(plan, inventory, projects, replaced, adopted);
   const networks = matchNetworks(plan, inventory, projects, replaced);
   return {
     folder: plan.folder,

@@ -69,7 +69,7 @@ function dockerOn(host: string | undefined, ...args: string[]): void {
   execFileSync("docker", args, { stdio: ["ignore", "ignore", "pipe"], env: host ? { ...process.env, DOCKER_HOST: host } : process.env });
 }
 
-/** Stops and removes the folder's compose containers (dependents first, as compose down does), then its networks. */
+/** Stops and removes the folder's compose containers, then its compose networks. */
 function removeCompose(a: FolderAdoption): void {
   const names = a.replaced.map((r) => r.container.name);
   if (names.length > 0) {
@@ -126,7 +126,7 @@ export async function adopt(argv: string[], root: string, out: (line: string) =>
     return 1;
   }
   const byHost = inventories(services.chosen);
-  const adoptions = services.chosen.map((s) => matchFolder(s, byHost.get(s.host)!));
+  const adoptions = services.chosen.map((s) => matchFolder(s, byHost.get(s.host)!, settings.adopted[s.folder]?.volumes));
   for (const a of adoptions) for (const line of describeAdoption(a)) out(line);
   if (adoptions.some((a) => a.refusals.length > 0)) {
     out("adopt: refused (see REFUSED above); nothing was changed.");

@@ -80,6 +80,12 @@ describe("adoption: what compose made, mapped to what the program declares", () 
     assert.match(report, /container pica-pad-db \(running, postgres:16.4\) → replaced by the program's db, then health-checked/);
   });
 
+  it("run again after an adoption, keeps the volume recorded then, though compose's containers are gone", () => {
+    const a = matchFolder(padPlan(), inventory({ volumes: [{ name: "oldname_db", labels: {} }, { name: "pica-pad_db", labels: {} }] }), { db: "oldname_db" });
+    assert.deepEqual(a.refusals, []);
+    assert.equal(a.volumes[0].existing?.name, "oldname_db");
+  });
+
   it("declares an adopted volume under its existing name, imported and retained, and mounts that one", () => {
     const plan = padPlan({ "pica-pad": { volumes: { db: "picapad_db" } } });
     assert.deepEqual({ name: plan.volumes[0].name, adopted: plan.volumes[0].adopted }, { name: "picapad_db", adopted: true });
