@@ -123,13 +123,21 @@ describe("faults in the middle of a deploy, on an engine of the test's own", { s
 
   it("two pulumi up at once: one is refused with the lock message, nothing is applied twice", async (t) => {
     relabel("twice");
-    const runs = [pulumi(p, "up", "--yes"), pulumi(p, "up", "--yes")];
-    const codes = await Promise.all(runs.map((r) => r.done));
-    t.diagnostic(`exit codes ${codes.join(", ")}`);
-    const refused = runs.filter((_r, i) => codes[i] !== 0);
-    assert.equal(refused.length, 1, runs.map((r) => r.output()).join("\n----\n"));
-    assert.match(refused[0].output(), /the stack is currently locked by 1 lock\(s\)/);
-    assert.match(explainPulumiError(new Error(refused[0].output()), "test"), /is locked by \S+@\S+ \(pid \d+, since \S+\): someone is deploying it/);
+    const locked = /the stack is currently locked by 1 lock\(s\)/;
+    // Pulumi's lock is written, then listed: not atomic. Two ups started in the same instant can both
+    // see the other's lock and both give up, changing nothing (docs/shared-state.md): then try again.
+    for (let attempt = 1; ; attempt++) {
+      const runs = [pulumi(p, "up", "--yes"), pulumi(p, "up", "--yes")];
+      const codes = await Promise.all(runs.map((r) => r.done));
+      t.diagnostic(`attempt ${attempt}: exit codes ${codes.join(", ")}`);
+      const refused = runs.filter((_r, i) => codes[i] !== 0);
+      const outputs = runs.map((r) => r.output()).join("\n----\n");
+      if (refused.length === 2 && attempt < 3 && refused.every((r) => locked.test(r.output()))) continue;
+      assert.equal(refused.length, 1, outputs);
+      assert.match(refused[0].output(), locked);
+      assert.match(explainPulumiError(new Error(refused[0].output()), "test"), /is locked by \S+@\S+ \(pid \d+, since \S+\): someone is deploying it/);
+      break;
+    }
     await assertConverged("twice");
   });
 });
