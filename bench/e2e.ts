@@ -10,7 +10,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
-import { e2e, health, missingPrerequisite, openProject, removeLeftovers, removeRunImages, REPO_ROOT } from "../test/e2e/harness";
+import { copyExampleSecrets, e2e, health, missingPrerequisite, openProject, removeLeftovers, removeRunImages, REPO_ROOT } from "../test/e2e/harness";
 
 const FIXTURES = path.join(REPO_ROOT, "test/fixtures/services");
 const CONTAINERS = [e2e("e2e-web"), e2e("e2e-app"), e2e("e2e-app-db")];
@@ -53,11 +53,7 @@ async function main(): Promise<void> {
     const dir = fs.mkdtempSync("/tmp/bench-compose-");
     try {
       fs.cpSync(FIXTURES, dir, { recursive: true });
-      for (const folder of fs.readdirSync(dir)) {
-        const secrets = path.join(dir, folder, "secrets");
-        if (!fs.existsSync(secrets)) continue;
-        for (const f of fs.readdirSync(secrets)) if (f.endsWith(".example")) fs.copyFileSync(path.join(secrets, f), path.join(secrets, f.replace(/\.example$/, "")));
-      }
+      for (const folder of fs.readdirSync(dir)) copyExampleSecrets(path.join(dir, folder));
       // docker-compose runs the fixtures as committed, with their own names.
       spawnSync("docker", ["network", "create", "e2e-proxy"], { stdio: "ignore" });
       const compose = (folder: string, ...args: string[]): void => {

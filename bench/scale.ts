@@ -11,7 +11,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { e2e, missingPrerequisite, openProject, removeLeftovers, removeRunImages, REPO_ROOT } from "../test/e2e/harness";
+import { copyExampleSecrets, e2e, missingPrerequisite, openProject, removeLeftovers, removeRunImages, REPO_ROOT } from "../test/e2e/harness";
 
 const COMPOSE_V2 = path.join(os.homedir(), ".cache/pulumi-toolchain/bin/docker-compose-v2");
 const FIXTURE = path.join(REPO_ROOT, "test/fixtures/services/e2e-web");
@@ -84,10 +84,7 @@ function composeFigures(label: string, compose: string[], servicesDir: string, n
 function composeCopy(from: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-scale-compose-"));
   fs.cpSync(from, dir, { recursive: true });
-  for (const f of fs.readdirSync(dir)) {
-    const secrets = path.join(dir, f, "secrets");
-    if (fs.existsSync(secrets)) for (const s of fs.readdirSync(secrets)) if (s.endsWith(".example")) fs.copyFileSync(path.join(secrets, s), path.join(secrets, s.slice(0, -".example".length)));
-  }
+  for (const f of fs.readdirSync(dir)) copyExampleSecrets(path.join(dir, f));
   return dir;
 }
 

@@ -6,7 +6,7 @@ import * as readline from "node:readline/promises";
  */
 export async function confirmed(question: string, yes: boolean, ask: (question: string) => Promise<boolean> = askTerminal): Promise<string | undefined> {
   if (yes) return undefined;
-  if (!process.stdin.isTTY && ask === askTerminal) return "not interactive; run again with --yes to go on";
+  if (!process.stdin.isTTY && ask === askTerminal) return "not interactive; nothing was changed; run again with --yes to go on";
   return (await ask(question)) ? undefined : "cancelled; nothing was changed";
 }
 

@@ -77,6 +77,25 @@ function retried(out: (line: string) => void): (attempt: number) => void {
   return (attempt) => out(`rollback: the state backend cut a read short (unexpected EOF, attempt ${attempt}); running it again`);
 }
 
+/** The commit a revision names, or undefined after saying why there is none. */
+async function commitOf(root: string, ref: string, out: (line: string) => void): Promise<string | undefined> {
+  try {
+    return (await resolveRevision(root, ref)).sha;
+  } catch (e) {
+    if (!(e instanceof RevisionError)) throw e;
+    out(`rollback: ${e.message}`);
+    return undefined;
+  }
+}
+
+/** The plan a person reads (what changes in each service, and why), then the services that change. */
+async function showPlan(stack: Stack, root: string, stackName: string, changes: readonly PlannedChange[], out: (line: string) => void): Promise<void> {
+  const computed = await computePlan(stack, root, stackName);
+  if (typeof computed === "string") out(`rollback: the plan cannot be shown: ${computed}`);
+  else textReport(computed.plan, unannouncedChanges(computed.plan, changes, { firstRecord: computed.firstRecord })).forEach((l) => out(l));
+  out(`rollback: services that change:\n${summariseByService(changes).join("\n")}`);
+}
+
 /**
  * `out` receives the command's own lines; `progress` the engine's preview and update output (the
  * terminal by default).
@@ -89,16 +108,8 @@ export async function rollback(argv: string[], root: string, out: (line: string)
     return 2;
   }
   const [stackName, ref] = args;
-  let sha: string;
-  try {
-    sha = (await resolveRevision(root, ref)).sha;
-  } catch (e) {
-    if (e instanceof RevisionError) {
-      out(`rollback: ${e.message}`);
-      return 1;
-    }
-    throw e;
-  }
+  const sha = await commitOf(root, ref, out);
+  if (sha === undefined) return 1;
   const pinned = await pinRevision(stackName, root, sha);
   if (typeof pinned === "string") {
     out(`rollback: ${pinned}; nothing was changed.`);
@@ -130,15 +141,11 @@ export async function rollback(argv: string[], root: string, out: (line: string)
     out(`rollback: ${stackName} already runs what ${ref} describes; servicesRef now pins ${sha.slice(0, 12)}`);
     return 0;
   }
-  // The plan a person reads: what changes in each service, and why.
-  const computed = await computePlan(stack, root, stackName);
-  if (typeof computed === "string") out(`rollback: the plan cannot be shown: ${computed}`);
-  else textReport(computed.plan, unannouncedChanges(computed.plan, changes, { firstRecord: computed.firstRecord })).forEach((l) => out(l));
-  out(`rollback: services that change:\n${summariseByService(changes).join("\n")}`);
+  await showPlan(stack, root, stackName, changes, out);
   const refusal = await confirmed(`Apply this to ${stackName}? [y/N] `, yes);
   if (refusal) {
     await restore();
-    out(`rollback: ${refusal}${refusal.includes("nothing was changed") ? "" : "; nothing was changed"}.`);
+    out(`rollback: ${refusal}.`);
     return 1;
   }
   try {

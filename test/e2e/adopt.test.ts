@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, afterEach, describe, it } from "node:test";
 import { adopt } from "../../src/cli/adopt";
-import { docker, e2e, openProject, Project, removeLeftovers, removeRunImages, REPO_ROOT, skipReason } from "./harness";
+import { copyExampleSecrets, docker, e2e, openProject, Project, removeLeftovers, removeRunImages, REPO_ROOT, skipReason } from "./harness";
 
 /** Debian's docker-compose 1.29, as the machines run it today. */
 function composeMissing(): string | undefined {
@@ -28,8 +28,7 @@ describe("taking over services that docker-compose runs, for real", { skip: skip
     execFileSync("docker-compose", args, { cwd: p!.file(`services/${folder}`), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   /** The folder's example secrets copied to real ones, then `docker-compose [-p project] up -d`. */
   const composeUp = (folder: string, project?: string): void => {
-    const secrets = p!.file(`services/${folder}/secrets`);
-    if (fs.existsSync(secrets)) for (const f of fs.readdirSync(secrets)) if (f.endsWith(".example")) fs.copyFileSync(path.join(secrets, f), path.join(secrets, f.slice(0, -".example".length)));
+    copyExampleSecrets(p!.file(`services/${folder}`));
     composeIn(folder, ...(project ? ["-p", project] : []), "up", "-d", "--build");
   };
   const writeData = (): void => void docker("exec", e2e("e2e-app-db"), "sh", "-c", "echo precious > /data/precious.txt");

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { docker, health, REPO_ROOT } from "./harness";
+import { copyExampleSecrets, docker, health, REPO_ROOT } from "./harness";
 
 /**
  * Goal 1 of the repository stays true: a service folder deploys on its own with plain
@@ -33,10 +33,7 @@ async function waitHealthy(container: string, seconds: number): Promise<string> 
 async function withComposeFolder(source: string, project: string, networks: string[], body: (dir: string) => Promise<void>): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `compose-${project}-`));
   fs.cpSync(source, dir, { recursive: true });
-  const secrets = path.join(dir, "secrets");
-  if (fs.existsSync(secrets)) {
-    for (const f of fs.readdirSync(secrets)) if (f.endsWith(".example")) fs.copyFileSync(path.join(secrets, f), path.join(secrets, f.slice(0, -".example".length)));
-  }
+  copyExampleSecrets(dir);
   for (const n of networks) spawnSync("docker", ["network", "create", n], { stdio: "ignore" });
   const compose = (...args: string[]): string => execFileSync("docker-compose", ["-p", project, ...args], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   try {
@@ -55,10 +52,7 @@ describe("service folders with plain docker-compose", { skip: composeMissing() }
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), `compose-config-${folder}-`));
       try {
         fs.cpSync(path.join(REPO_ROOT, "services", folder), dir, { recursive: true });
-        const secrets = path.join(dir, "secrets");
-        if (fs.existsSync(secrets)) {
-          for (const f of fs.readdirSync(secrets)) if (f.endsWith(".example")) fs.copyFileSync(path.join(secrets, f), path.join(secrets, f.slice(0, -".example".length)));
-        }
+        copyExampleSecrets(dir);
         const r = spawnSync("docker-compose", ["config", "-q"], { cwd: dir, encoding: "utf8" });
         assert.equal(r.status, 0, `${folder}: ${r.stderr}`);
       } finally {

@@ -110,6 +110,16 @@ export async function copyFixture(from: string, to: string, replace: Readonly<Re
   }
 }
 
+/**
+ * The manual procedure's first step in a service folder: each `secrets/*.example` copied to the real
+ * file beside it (compose reads the real ones).
+ */
+export function copyExampleSecrets(folder: string): void {
+  const secrets = path.join(folder, "secrets");
+  if (!fs.existsSync(secrets)) return;
+  for (const f of fs.readdirSync(secrets)) if (f.endsWith(".example")) fs.copyFileSync(path.join(secrets, f), path.join(secrets, f.slice(0, -".example".length)));
+}
+
 /** Removes this run's images (the program never deletes images: rollback reuses them). */
 export function removeRunImages(): void {
   const images = docker("images", "--format", "{{.Repository}}:{{.Tag}}").split("\n").filter((i) => i.includes(`/e2e${RUN}-`));
