@@ -64,11 +64,12 @@ export function reasonLine(r: Reason): string {
   return `${what} changed`;
 }
 
-const CONTAINER_ACTION = { create: "created", replace: "replaced (restarts)", update: "updated in place", remove: "removed", unchanged: "unchanged" } as const;
+const CONTAINER_ACTION = { create: "created", replace: "replaced", update: "updated in place", remove: "removed", unchanged: "unchanged" } as const;
 
 function containerLine(c: ContainerChange): string {
   const deps = c.dependents.length > 0 ? `; depended on by ${c.dependents.join(", ")}` : "";
-  return `${c.service} (container ${c.name}): ${CONTAINER_ACTION[c.action]}${deps}`;
+  const downtime = c.downtime ? ` (${c.downtime})` : "";
+  return `${c.service} (container ${c.name}): ${CONTAINER_ACTION[c.action]}${downtime}${deps}`;
 }
 
 function imageLine(i: ImageChange): string {

@@ -72,7 +72,7 @@ describe("npm run plan, on the real engine", { skip: skipReason("plan tests") },
     assert.equal(shown.code, 2, shown.output);
     assert.doesNotMatch(shown.output, /WARNING/, "the engine touches nothing the plan did not announce");
     const out = shown.output;
-    assert.equal(lineOf(out, "web ("), `web (container ${e2e("e2e-web")}): replaced (restarts)`);
+    assert.equal(lineOf(out, "web ("), `web (container ${e2e("e2e-web")}): replaced (≈3 s down)`);
     assert.equal(lineOf(out, "environment SITE_URL"), "environment SITE_URL: https://www.test.picasoft.net → https://www2.test.picasoft.net");
     assert.equal(lineOf(out, "rebuilt image"), `rebuilt image ${e2e("registry.picasoft.net/e2e-web:1.0.0")} (file site/index.html changed)`);
     assert.equal(lineOf(out, "file /srv/www/index.html"), "file /srv/www/index.html changed");
@@ -80,6 +80,8 @@ describe("npm run plan, on the real engine", { skip: skipReason("plan tests") },
     assert.match(out, /^ {6}\+<html><body>Welcome to/m);
     assert.equal(lineOf(out, "Traefik rule"), `Traefik rule traefik.http.routers.${e2e("e2e-app")}.rule: Host(\`app.test.picasoft.net\`) → Host(\`app2.test.picasoft.net\`)`);
     assert.doesNotMatch(out, /^ *db \(/m, "an unchanged container is not listed");
+    const engine = (await p.stack.preview({ diff: true })).stdout;
+    assert.match(engine, /~ value: "https:\/\/www\.test\.picasoft\.net" => "https:\/\/www2\.test\.picasoft\.net"/, `pulumi preview --diff shows the plain variable's change:\n${engine}`);
     const json = JSON.parse((await plan("--json", "--no-preview")).output);
     assert.equal(json.schema, "dockerfiles-plan/1");
     const web = json.services.find((s: { folder: string }) => s.folder === e2e("e2e-web"));
@@ -101,6 +103,7 @@ describe("npm run plan, on the real engine", { skip: skipReason("plan tests") },
     p.edit(e2e("services/e2e-web/secrets/web.secrets.example"), () => `WEB_PASSWORD=${value}\n`);
     p.edit(e2e("services/e2e-app/docker-compose.yml"), (t) => t.replace("    labels:\n      role: database\n", "    labels:\n      role: database\n    restart: always\n"));
     const outputs = [await plan(), await plan("--markdown"), await plan("--json")];
+    outputs.push({ code: 2, output: (await p.stack.preview({ diff: true })).stdout });
     for (const o of outputs) {
       assert.equal(o.code, 2, o.output);
       assert.ok(!o.output.includes(value), `the secret's value appears in:\n${o.output}`);
@@ -108,7 +111,7 @@ describe("npm run plan, on the real engine", { skip: skipReason("plan tests") },
     const text = outputs[0].output;
     assert.doesNotMatch(text, /WARNING/, text);
     assert.equal(lineOf(text, "secret WEB_PASSWORD"), "secret WEB_PASSWORD changed (value not shown)");
-    assert.equal(lineOf(text, "web ("), `web (container ${e2e("e2e-web")}): replaced (restarts)`);
+    assert.equal(lineOf(text, "web ("), `web (container ${e2e("e2e-web")}): replaced (≈3 s down)`);
     assert.equal(lineOf(text, "db ("), `db (container ${e2e("e2e-app-db")}): updated in place`);
     assert.equal(lineOf(text, "restart policy"), "restart policy: no → always");
 
@@ -130,7 +133,7 @@ describe("npm run plan, on the real engine", { skip: skipReason("plan tests") },
     assert.equal(shown.code, 2, shown.output);
     assert.doesNotMatch(shown.output, /WARNING/, shown.output);
     assert.equal(lineOf(shown.output, "volume data"), `volume data (${e2e("e2e-app-data")}): replaced (label backup added: daily) — replaced: its data is LOST (test stack)`);
-    assert.equal(lineOf(shown.output, "db ("), `db (container ${e2e("e2e-app-db")}): replaced (restarts); depended on by app (service_healthy)`);
+    assert.equal(lineOf(shown.output, "db ("), `db (container ${e2e("e2e-app-db")}): replaced (≈3 s down); depended on by app (service_healthy)`);
     await up();
     assert.equal(dockerJson("volume", "inspect", e2e("e2e-app-data"))[0].Labels.backup, "daily");
     assert.equal((await plan()).code, 0);

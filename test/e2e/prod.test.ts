@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { runPlan } from "../../src/cli/plan";
 import { restore } from "../../src/cli/restore";
 import { rollback } from "../../src/cli/rollback";
 import { status } from "../../src/cli/status";
@@ -133,6 +134,10 @@ describe("prod stack, deployed for real with a private registry", { skip: skipRe
     assert.ok(refused, "the preview fails");
     assert.match(refused, new RegExp(`${e2e("e2e-app")}/data`), "it names the volume");
     assert.match(refused, /protect/, "it says the volume is protected");
+    const shown = await p.cli((out) => runPlan(["prod", "--no-preview"], p.dir, out));
+    assert.equal(shown.code, 2, shown.output);
+    assert.match(shown.output, new RegExp(`^ {2}volume data \\(${e2e("e2e-app-data")}\\): replaced \\(label backup added: daily\\) — REFUSED: the volume is protected`, "m"), shown.output);
+    assert.match(shown.output, new RegExp(`^REFUSED: up would stop at the protected volume ${e2e("e2e-app")}/data$`, "m"), shown.output);
     await assert.rejects(p.stack.up(), /protect/);
     assert.deepEqual({ ids: ids(), volume: volumeCreated() }, before, "no container or volume was touched");
     git("reset", "-q", "--hard", "HEAD~1");

@@ -89,6 +89,18 @@ describe("plan: deployed record vs. the checkout's", () => {
     assert.equal(reasonLine(app.reasons[0]), "environment SITE_URL: https://demo.test.picasoft.net → https://www2.test.picasoft.net");
     assert.equal(container(plan, "db").action, "unchanged");
     assert.equal(plan.changes, true);
+    assert.equal(app.downtime, "down while it restarts; no healthcheck in its compose file says when it is ready");
+  });
+
+  it("estimates a replaced container's downtime from its healthcheck: one interval, Docker's 30 s when left out, plus a second to stop", () => {
+    const healthy = (interval: string): Record<string, string> => edit(COMPOSE, (t) => t.replace("    restart: unless-stopped\n", `    restart: unless-stopped\n    healthcheck:\n      test: ["CMD", "true"]\n${interval}`));
+    const withFive = healthy("      interval: 5s\n");
+    const plan = planOf(edit(COMPOSE, (t) => t.replace("https://demo.picasoft.net", "https://www2.picasoft.net"), withFive), settings("test"), withFive);
+    assert.equal(container(plan, "app").downtime, "≈6 s down");
+    assert.match(textReport(plan).join("\n"), /^ {2}app \(container pica-demo-app\): replaced \(≈6 s down\)$/m);
+    const withDefault = healthy("");
+    assert.equal(container(planOf(edit(COMPOSE, (t) => t.replace("https://demo.picasoft.net", "https://www2.picasoft.net"), withDefault), settings("test"), withDefault), "app").downtime, "≈31 s down");
+    assert.equal(container(plan, "db").downtime, undefined, "an unchanged container has no downtime");
   });
 
   it("names a changed secret by its key only: its value is nowhere in the plan, in any format", () => {
