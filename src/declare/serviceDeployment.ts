@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { ContainerPlan, ServicePlan } from "../environment/plan";
+import { ContainerPlan, oneShotJobs, ServicePlan } from "../environment/plan";
 import { RegistrySettings, SnapshotSettings, StackKind } from "../settings";
 import { renderContainerSettings } from "../validate/containerSettings";
 import { containerWait, imageBuild } from "./dockerCommands";
@@ -52,7 +52,7 @@ export class ServiceDeployment extends pulumi.ComponentResource {
     const images = this.declareImages(plan, args.registry);
     const declared = new Map<string, Declared>();
     // Containers others wait for to complete are one-shot jobs: they may stop, and that is success.
-    const jobs = new Set(plan.containers.flatMap((c) => c.dependsOn.filter((d) => d.condition === "service_completed_successfully").map((d) => d.service)));
+    const jobs = oneShotJobs(plan);
     for (const c of inDependencyOrder(plan.containers)) {
       const image = "built" in c.image ? images.built.get(c.image.built)! : images.remote.get(c.image.remote)!;
       const after = [...image.after, ...networks.after, ...c.dependsOn.map((d) => dependencyOf(declared.get(d.service)!, d.condition))];

@@ -7,7 +7,10 @@ import { RevisionError } from "../read/gitRevision";
 import { openServiceSource, ServiceSource } from "../read/serviceSource";
 import { prodStacksIn } from "../read/stackFile";
 import { DeploymentPlan } from "../environment/plan";
+import { deploymentFingerprints, Fingerprints } from "../environment/fingerprint";
 import { keyedHash, recordService, ServiceRecord } from "../environment/record";
+import { readFingerprintKey } from "../read/fingerprintKey";
+import { programVersion } from "../read/programVersion";
 import { readSettings, RegistrySettings, StackSettings } from "../settings";
 import { backendMismatch, stackBackend } from "../state/backend";
 import { externalNetwork } from "./dockerCommands";
@@ -27,6 +30,8 @@ export interface ServiceOutputs {
 export interface StackOutputs {
   readonly services: Record<string, ServiceOutputs>;
   readonly recordKey: pulumi.Output<string>;
+  /** What this `up` deployed, as keyed digests; known only once every container and image is. */
+  readonly fingerprints: pulumi.Output<Fingerprints>;
 }
 
 /**
@@ -36,6 +41,7 @@ export interface StackOutputs {
  */
 export async function deployServices(root: string = process.cwd()): Promise<StackOutputs> {
   const { settings, source, plan } = await planStack(root);
+  const fingerprints = deploymentFingerprints({ plan, settings, program: programVersion(root), revision: source.revision?.sha }, readFingerprintKey(root, { create: true })!);
   const { key: recordKey, command: recordKeyCommand } = declareRecordKey();
   const machines = new Machines(settings.registry, plan);
   const outputs: Record<string, ServiceOutputs> = {};
@@ -66,7 +72,8 @@ export async function deployServices(root: string = process.cwd()): Promise<Stac
     // anything else is touched.
     new DestroyGuard("prod-destroy-guard", { dependsOn: [...deployments, recordKeyCommand], protect: true });
   }
-  return { services: outputs, recordKey: pulumi.secret(recordKey) };
+  const done = Object.values(outputs).flatMap((o) => [...Object.values(o.containers), ...Object.values(o.images)]);
+  return { services: outputs, recordKey: pulumi.secret(recordKey), fingerprints: pulumi.all(done).apply(() => fingerprints) };
 }
 
 /**

@@ -10,13 +10,9 @@ import { BuiltImagePlan, ContainerPlan, NetworkPlan, ServicePlan, VolumePlan } f
 import { SecretSource } from "./secrets";
 import { productionNamesLeft, rewriteContainer, TestNames } from "./testNames";
 
-/** Labels every container carries, so `docker ps` tells where a container comes from. */
-export const LABELS = {
-  stack: "dockerfiles.stack",
-  folder: "dockerfiles.folder",
-  service: "dockerfiles.service",
-  inputs: "dockerfiles.inputs",
-} as const;
+import { LABELS } from "./labels";
+
+export { LABELS };
 
 /**
  * What the environment stage knows besides a service's compose project: the stack, the deploying

@@ -147,3 +147,8 @@ export interface ContainerPlan {
   /** Hash of what the container runs (secret values excluded), carried as a label. */
   readonly inputsHash: string;
 }
+
+/** Containers another one waits for to complete (`service_completed_successfully`): one-shot jobs, which may stop. */
+export function oneShotJobs(plan: ServicePlan): ReadonlySet<string> {
+  return new Set(plan.containers.flatMap((c) => c.dependsOn.filter((d) => d.condition === "service_completed_successfully").map((d) => d.service)));
+}

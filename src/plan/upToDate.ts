@@ -1,0 +1,81 @@
+import { LABELS } from "../environment/labels";
+import { Fingerprints } from "../environment/fingerprint";
+import { DeploymentPlan, oneShotJobs } from "../environment/plan";
+import { DeployedState } from "../read/deployedState";
+import { DockerView } from "../read/dockerEngine";
+
+/**
+ * Whether an `up` has nothing to do, decided without the engine: the fingerprints the last successful
+ * `up` recorded equal those of the checkout (program, settings, commit, and each folder's whole plan),
+ * the state is settled (no lock, nothing pending, the last update succeeded), and Docker runs what
+ * the state says (each container there, running unless a one-shot job, with its inputs hash and its
+ * image; each network and volume there). Anything else: the engine runs, with a refresh when Docker
+ * drifted. Pure: what was read in, a verdict out.
+ */
+export type Verdict =
+  | { readonly upToDate: true }
+  | { readonly upToDate: false; readonly refresh: boolean; readonly reasons: readonly string[] };
+
+/** What the checkout deploys, as far as the check compares it: small enough to keep between runs. */
+export interface Expectation {
+  readonly fingerprints: Fingerprints;
+  readonly containers: readonly { readonly folder: string; readonly name: string; readonly inputsHash: string; readonly mayStop: boolean }[];
+  readonly networks: readonly { readonly folder: string; readonly name: string }[];
+  readonly volumes: readonly { readonly folder: string; readonly name: string }[];
+}
+
+export function expectationOf(plan: DeploymentPlan, fingerprints: Fingerprints): Expectation {
+  return {
+    fingerprints,
+    containers: plan.services.flatMap((s) => {
+      const jobs = oneShotJobs(s);
+      return s.containers.map((c) => ({ folder: s.folder, name: c.name, inputsHash: c.inputsHash, mayStop: jobs.has(c.service) }));
+    }),
+    networks: plan.services.flatMap((s) => s.networks.map((n) => ({ folder: s.folder, name: n.name }))),
+    volumes: plan.services.flatMap((s) => s.volumes.map((v) => ({ folder: s.folder, name: v.name }))),
+  };
+}
+
+export function compareWithDeployed(expected: Expectation, state: DeployedState, docker: DockerView): Verdict {
+  const reasons = [...stateReasons(state), ...fingerprintReasons(expected.fingerprints, state.fingerprints)];
+  const drift = driftReasons(expected, docker);
+  if (reasons.length + drift.length === 0) return { upToDate: true };
+  return { upToDate: false, refresh: drift.length > 0, reasons: [...reasons, ...drift] };
+}
+
+function stateReasons(state: DeployedState): string[] {
+  const reasons: string[] = [];
+  if (state.locks > 0) reasons.push("the stack is locked: an update is running, or one was killed mid-way");
+  if (state.pendingOperations > 0) reasons.push(`an interrupted update left ${state.pendingOperations} operation(s) pending`);
+  if (!state.lastUpdate) reasons.push("the state's history names no update");
+  else if (state.lastUpdate.result !== "succeeded") reasons.push(`the last ${state.lastUpdate.kind} ${state.lastUpdate.result}`);
+  return reasons;
+}
+
+function fingerprintReasons(expected: Fingerprints, deployed: Fingerprints | undefined): string[] {
+  if (!deployed) return ["the last up recorded no fingerprints (never deployed, or by an older version of this program)"];
+  const reasons: string[] = [];
+  if (deployed.stack !== expected.stack) reasons.push("the program, the stack's settings or the commit changed since the last up");
+  const folders = [...new Set([...Object.keys(expected.folders), ...Object.keys(deployed.folders)])].sort();
+  for (const f of folders) {
+    if (deployed.folders[f] === undefined) reasons.push(`${f}: new service folder`);
+    else if (expected.folders[f] === undefined) reasons.push(`${f}: no longer deployed`);
+    else if (deployed.folders[f] !== expected.folders[f]) reasons.push(`${f}: changed`);
+  }
+  return reasons;
+}
+
+/** What Docker runs that differs from what the state says (a change by hand): a refresh reads it back. */
+function driftReasons(expected: Expectation, docker: DockerView): string[] {
+  const reasons: string[] = [];
+  for (const c of expected.containers) {
+    const running = docker.containers.get(c.name);
+    if (!running) reasons.push(`${c.folder}: container ${c.name} is gone`);
+    else if (running.labels[LABELS.inputs] !== c.inputsHash) reasons.push(`${c.folder}: container ${c.name} is not the one deployed (its ${LABELS.inputs} label differs)`);
+    else if (running.state !== "running" && !c.mayStop) reasons.push(`${c.folder}: container ${c.name} is ${running.state}`);
+    else if (!docker.imageIds.has(running.imageId)) reasons.push(`${c.folder}: the image of container ${c.name} is gone`);
+  }
+  for (const n of expected.networks) if (!docker.networks.has(n.name)) reasons.push(`${n.folder}: network ${n.name} is gone`);
+  for (const v of expected.volumes) if (!docker.volumes.has(v.name)) reasons.push(`${v.folder}: volume ${v.name} is gone`);
+  return reasons;
+}

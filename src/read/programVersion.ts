@@ -1,0 +1,24 @@
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+/** The files that make the program: what it declares for a given checkout depends on these alone. */
+const PROGRAM_FILES = ["index.ts", "Pulumi.yaml", "package-lock.json", "scripts/versions.env"];
+
+/**
+ * A digest of the program itself (its sources, its locked dependencies, the Pulumi and provider
+ * versions): two runs with the same digest declare the same resources from the same plan. Files
+ * missing from a copy of the program (a test's) count as empty.
+ */
+export function programVersion(root: string): string {
+  const sources = fs.readdirSync(path.join(root, "src"), { recursive: true, encoding: "utf8" })
+    .filter((f) => f.endsWith(".ts"))
+    .map((f) => path.join("src", f))
+    .sort();
+  const hash = createHash("sha256");
+  for (const file of [...PROGRAM_FILES, ...sources]) {
+    const full = path.join(root, file);
+    hash.update(`${file}\0`).update(fs.existsSync(full) ? fs.readFileSync(full) : "").update("\0");
+  }
+  return hash.digest("hex").slice(0, 32);
+}
