@@ -16,6 +16,13 @@ export default tseslint.config(
     },
   },
   {
+    // The CommonJS scripts Node runs as they are (scripts/bundle.cjs, scripts/up-to-date.cjs).
+    files: ["**/*.cjs"],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, sourceType: "commonjs", globals: { require: "readonly", module: "writable", process: "readonly", console: "readonly", __dirname: "readonly" } },
+    rules: { ...tseslint.configs.disableTypeChecked.rules, "@typescript-eslint/no-require-imports": "off" },
+  },
+  {
     // Tests read loosely typed JSON (docker inspect, Pulumi's mock requests, stack exports).
     files: ["test/**/*.ts", "bench/**/*.ts"],
     rules: {

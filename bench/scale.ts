@@ -91,7 +91,6 @@ function composeCopy(from: string): string {
 async function scale(n: number, rows: [string, string][]): Promise<void> {
   const folders = writeFolders(n);
   const p = await openProject(folders);
-  for (const f of ["scripts"]) fs.cpSync(path.join(REPO_ROOT, f), path.join(p.dir, f), { recursive: true });
   try {
     pulumiFigures(p, n, rows);
     execFileSync("pulumi", ["destroy", "--yes", "--stack", "test", "--non-interactive"], { cwd: p.dir, env: { ...process.env, ...p.env }, stdio: "ignore" });

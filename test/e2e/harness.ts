@@ -157,7 +157,7 @@ export async function openProject(fixtureDir: string, config: Record<string, str
   // package-lock.json too: scripts/setup.sh run in the copy then finds node_modules up to date, and never
   // runs `npm ci` through the node_modules symlink (which would empty the repository's own).
   for (const f of ["index.ts", "Pulumi.yaml", `Pulumi.${stackName}.yaml`, "package.json", "package-lock.json", "tsconfig.json"]) fs.copyFileSync(path.join(REPO_ROOT, f), path.join(dir, f));
-  fs.cpSync(path.join(REPO_ROOT, "src"), path.join(dir, "src"), { recursive: true });
+  for (const d of ["src", "scripts"]) fs.cpSync(path.join(REPO_ROOT, d), path.join(dir, d), { recursive: true });
   await copyFixture(fixtureDir, path.join(dir, "services"), options.replace);
   fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"));
   fs.mkdirSync(path.join(dir, ".state"));
