@@ -1,7 +1,7 @@
 import { structuredPatch } from "diff";
 import { StackKind } from "../settings";
 import { stableJson } from "../environment/applyStack";
-import { parseDuration } from "../validate/durations";
+import { downtimeEstimate } from "./downtime";
 import { ContainerRecord, EnvRecord, FileRecord, ImageRecord, NetworkRecord, ServiceRecord, VolumeRecord } from "../environment/record";
 
 /**
@@ -113,19 +113,6 @@ export function compareService(folder: string, kind: StackKind, before: ServiceR
   const networks = keysOf(b.networks, a.networks).flatMap((key) => compareNetwork(key, b.networks[key], a.networks[key], hostMoved));
   const action = !before ? "create" : !after ? "remove" : withDependents.some((c) => c.action !== "unchanged") || images.length + volumes.length + networks.length > 0 ? "change" : "unchanged";
   return { folder, action, host: hostMoved ? { from: b.host, to: a.host } : undefined, containers: withDependents, images, volumes, networks };
-}
-
-/**
- * How long a replaced container's service is down: the old one stops, the new one is created and
- * started, and it serves once its first healthcheck passes, one interval after the start (Docker's
- * first probe). Stopping is counted as one second: a process that ignores SIGTERM takes up to its
- * stop_grace_period more. Without a healthcheck nothing says when the service is ready.
- */
-export function downtimeEstimate(c: ContainerRecord): string {
-  if (!c.healthcheck || c.healthcheck.tests[0] === "NONE") return "down while it restarts; no healthcheck in its compose file says when it is ready";
-  // 0s: the compose file left it out, Docker's default is 30 s.
-  const interval = parseDuration(c.healthcheck.interval) || 30_000;
-  return `≈${Math.ceil(interval / 1000) + 1} s down`;
 }
 
 /** A container mounting a volume that is replaced is replaced too: it must mount the new volume. */

@@ -95,7 +95,7 @@ describe("deploy.sh: nothing to do, decided without the engine", { skip: skipRea
     assert.match(docker("exec", web, "cat", "/srv/www/index.html"), /https:\/\/wiki\.example\.test\//);
   });
 
-  it("runs the engine when the program changes (the check and the program are bundled again)", () => {
+  it("runs the engine when the program changes (the check is bundled again)", () => {
     p.edit("src/plan/upToDate.ts", (t) => `${t}\n// edited by the no-change test\n`);
     deployChange(/the program, the stack.s settings or the commit changed since the last up/);
   });
