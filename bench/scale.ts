@@ -13,7 +13,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { copyExampleSecrets, e2e, missingPrerequisite, openProject, removeLeftovers, removeRunImages, REPO_ROOT } from "../test/e2e/harness";
+import { copyExampleSecrets, e2e, missingPrerequisite, openProject, PULUMI_ROOT, removeLeftovers, removeRunImages, REPO_ROOT } from "../test/e2e/harness";
 
 const COMPOSE_V2 = path.join(os.homedir(), ".cache/pulumi-toolchain/bin/docker-compose-v2");
 const FIXTURE = path.join(REPO_ROOT, "test/fixtures/services/e2e-web");
@@ -54,7 +54,8 @@ function relabel(composeFile: string, value: string): void {
 }
 
 function pulumiFigures(p: Awaited<ReturnType<typeof openProject>>, n: number, rows: [string, string][]): void {
-  const env = { ...process.env, ...p.env, PULUMI_SKIP_UPDATE_CHECK: "true" };
+  // The CLI itself first: under `npm run`, node_modules/.bin/pulumi (a Node wrapper around it) would be.
+  const env = { ...process.env, ...p.env, PULUMI_SKIP_UPDATE_CHECK: "true", PATH: `${path.join(PULUMI_ROOT, "bin")}:${process.env.PATH ?? ""}` };
   const pulumi = (...args: string[]): Run => timed(["pulumi", ...args, "--stack", "test", "--non-interactive"], p.dir, env);
   const fmt = (r: Run): string => `${r.seconds.toFixed(2)} s, ${r.rssMiB.toFixed(0)} MiB`;
   rows.push([`N=${n} pulumi up, first (images built, build cache warm)`, fmt(pulumi("up", "--yes"))]);

@@ -17,7 +17,7 @@ export const PULUMI_VERSION = projectSetting("PULUMI_VERSION");
 /** The committed Pulumi.test.yaml carries the salt of this passphrase. */
 export const TEST_STACK_PASSPHRASE = projectSetting("TEST_STACK_PASSPHRASE");
 const PULUMI_HOME = process.env.PULUMI_HOME ?? path.join(os.homedir(), ".pulumi");
-const PULUMI_ROOT = path.join(PULUMI_HOME, "versions", PULUMI_VERSION);
+export const PULUMI_ROOT = path.join(PULUMI_HOME, "versions", PULUMI_VERSION);
 
 /** The provider plugins the npm packages ask for (package.json of @pulumi/docker and @pulumi/command). */
 export const PLUGINS = ["docker", "command"].map((name) => ({ name, version: require(`@pulumi/${name}/package.json`).pulumi.version as string }));
@@ -118,6 +118,20 @@ export function copyExampleSecrets(folder: string): void {
   const secrets = path.join(folder, "secrets");
   if (!fs.existsSync(secrets)) return;
   for (const f of fs.readdirSync(secrets)) if (f.endsWith(".example")) fs.copyFileSync(path.join(secrets, f), path.join(secrets, f.slice(0, -".example".length)));
+}
+
+/**
+ * Ends a test file's project: its stack destroyed (when that fails, its Docker names removed), its
+ * copy deleted, and this run's images removed.
+ */
+export async function closeProject(p: Project, containers: string[], networks: string[], volumes: string[]): Promise<void> {
+  try {
+    await p.stack.destroy();
+  } catch {
+    removeLeftovers(containers, networks, volumes);
+  }
+  await p.cleanup();
+  removeRunImages();
 }
 
 /** Removes this run's images (the program never deletes images: rollback reuses them). */

@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { docker, dockerJson, e2e, openProject, Project, removeLeftovers, removeRunImages, REPO_ROOT, skipReason } from "./harness";
+import { closeProject, docker, dockerJson, e2e, openProject, Project, removeLeftovers, REPO_ROOT, skipReason } from "./harness";
 
 const CONTAINERS = [e2e("e2e-web"), e2e("e2e-app"), e2e("e2e-app-db")];
 const NETWORKS = [e2e("e2e-app-db"), e2e("e2e-proxy")];
@@ -42,15 +42,7 @@ describe("deploy.sh: nothing to do, decided without the engine", { skip: skipRea
     removeLeftovers(CONTAINERS, NETWORKS, VOLUMES);
     p = await openProject(path.join(REPO_ROOT, "test/fixtures/services"));
   });
-  after(async () => {
-    try {
-      await p.stack.destroy();
-    } catch {
-      removeLeftovers(CONTAINERS, NETWORKS, VOLUMES);
-    }
-    await p.cleanup();
-    removeRunImages();
-  });
+  after(() => closeProject(p, CONTAINERS, NETWORKS, VOLUMES));
 
   it("deploys first with the engine, then says nothing to do without it; the state and Docker are left as they were", () => {
     const first = deploy();

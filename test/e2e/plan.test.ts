@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { runPlan } from "../../src/cli/plan";
 import { rollback } from "../../src/cli/rollback";
-import { docker, dockerJson, e2e, openProject, Project, removeLeftovers, removeRunImages, REPO_ROOT, skipReason } from "./harness";
+import { closeProject, docker, dockerJson, e2e, openProject, Project, removeLeftovers, REPO_ROOT, skipReason } from "./harness";
 
 const CONTAINERS = [e2e("e2e-web"), e2e("e2e-app"), e2e("e2e-app-db")];
 const NETWORKS = [e2e("e2e-app-db"), e2e("e2e-proxy")];
@@ -38,15 +38,7 @@ describe("npm run plan, on the real engine", { skip: skipReason("plan tests") },
     removeLeftovers(CONTAINERS, NETWORKS, VOLUMES);
     p = await openProject(path.join(REPO_ROOT, "test/fixtures/services"));
   });
-  after(async () => {
-    try {
-      await p.stack.destroy();
-    } catch {
-      removeLeftovers(CONTAINERS, NETWORKS, VOLUMES);
-    }
-    await p.cleanup();
-    removeRunImages();
-  });
+  after(() => closeProject(p, CONTAINERS, NETWORKS, VOLUMES));
 
   it("on a stack never deployed, announces every container, volume and image, and the engine agrees", async () => {
     const first = await plan();

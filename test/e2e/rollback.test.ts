@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { rollback } from "../../src/cli/rollback";
 import { status } from "../../src/cli/status";
-import { docker, e2e, openProject, Project, removeLeftovers, removeRunImages, REPO_ROOT, skipReason } from "./harness";
+import { closeProject, docker, e2e, openProject, Project, removeLeftovers, REPO_ROOT, skipReason } from "./harness";
 
 /**
  * Going back to an earlier commit in one step, for real: `npm run rollback` on a git repository the
@@ -47,15 +47,7 @@ describe("rollback between commits, deployed for real", { skip: skipReason("roll
     git("init", "-q");
     commit("A");
   });
-  after(async () => {
-    try {
-      await p.stack.destroy();
-    } catch {
-      removeLeftovers(CONTAINERS, [e2e("e2e-app-db"), e2e("e2e-proxy")], [e2e("e2e-app-data")]);
-    }
-    await p.cleanup();
-    removeRunImages();
-  });
+  after(() => closeProject(p, CONTAINERS, [e2e("e2e-app-db"), e2e("e2e-proxy")], [e2e("e2e-app-data")]));
 
   it("deploys B, then goes back to A: A's image (not rebuilt) and environment, B's data kept", async () => {
     assert.equal((await p.stack.up()).summary.result, "succeeded");
