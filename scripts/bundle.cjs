@@ -2,7 +2,8 @@
 // one CommonJS file under .deploy/, built again only when one of its inputs changed: the no-change
 // check of scripts/deploy.sh loads from there in a few tens of milliseconds (README, "Performance"). Inputs are compared by size, times and inode, as
 // git's index does; a file written in the two seconds before a build is not trusted, and the next
-// run builds again.
+// run builds again. An entry must not import another command of src/cli/: in one bundle, each one's
+// `require.main === module` is true, and every command would run.
 "use strict";
 const fs = require("node:fs");
 const path = require("node:path");
