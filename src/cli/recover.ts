@@ -13,13 +13,18 @@
  *  3. a lock left by a dead `pulumi` on this machine is cleared (`pulumi cancel`); one held by a live
  *     process is refused; one from another machine is cleared only when asked (`--clear-lock`, or "y");
  *  4. `pulumi refresh` then reads every resource back from Docker.
+ * First of all, a state file a killed `pulumi` left empty or cut short is put back from Pulumi's copy of
+ * the state before that write (asked; the broken file is kept).
  * It deploys nothing: the next step is `pulumi preview --diff`, then `pulumi up`.
  */
 import { execFileSync, spawn } from "node:child_process";
 import * as os from "node:os";
+import * as path from "node:path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { LABELS } from "../environment/applyStack";
-import { openStackWorkspace } from "../state/stackWorkspace";
+import { StackBackend } from "../state/backend";
+import { brokenCheckpoint, repairCheckpoint } from "../state/checkpointRepair";
+import { openStackWorkspace, PROJECT } from "../state/stackWorkspace";
 import { confirmed } from "./confirm";
 import { explainPulumiError } from "./pulumiErrors";
 
@@ -223,6 +228,7 @@ export async function recover(argv: string[], root: string, out: (line: string) 
     return 1;
   }
   const { stack } = workspace;
+  if (!(await repairBrokenState(workspace.backend, stackName, argv, out, ask))) return 1;
   let deployment: Deployment;
   try {
     deployment = (await stack.exportStack()).deployment as Deployment;
@@ -258,6 +264,24 @@ export async function recover(argv: string[], root: string, out: (line: string) 
   removeContainers(plan);
   out(`recover: ${stackName} is consistent with Docker again. Next: pulumi preview --diff --stack ${stackName}, then pulumi up --stack ${stackName}.`);
   return 0;
+}
+
+/**
+ * A state file a killed `pulumi` left empty or cut short is put back from the state before that write
+ * (asked first; the broken file is kept). False when the user declined.
+ */
+async function repairBrokenState(backend: StackBackend, stackName: string, argv: string[], out: (line: string) => void, ask?: (question: string) => Promise<boolean>): Promise<boolean> {
+  const repair = backend.location.kind === "file" ? brokenCheckpoint(backend.location.directory, PROJECT, stackName) : undefined;
+  if (!repair) return true;
+  out(`recover: the state file ${repair.broken} is empty or cut short (a pulumi killed while writing it): every pulumi command fails to load it.`);
+  out(`recover: it can be put back from ${repair.from}, the state before that write; the refresh below then reads every resource back from Docker.`);
+  const refusal = await confirmed(`Put the state of ${stackName} back from ${path.basename(repair.from)}? [y/N] `, argv.includes("--yes"), ask);
+  if (refusal) {
+    out(`recover: ${refusal}`);
+    return false;
+  }
+  out(`recover: state put back from ${repair.from}; the broken file is kept as ${repairCheckpoint(repair)}`);
+  return true;
 }
 
 if (require.main === module) {

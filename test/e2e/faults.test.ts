@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { explainPulumiError } from "../../src/cli/pulumiErrors";
@@ -91,12 +92,16 @@ describe("faults in the middle of a deploy, on an engine of the test's own", { s
     await interruptedUp((run) => Promise.resolve(void process.kill(-run.child.pid!, "SIGKILL")));
     const refused = pulumi(p, "up", "--yes");
     assert.notEqual(await refused.done, 0);
-    assert.match(refused.output(), /currently locked by 1 lock\(s\).*\n.*created by/, "the killed run left its lock");
+    // Killed while it wrote the state file, pulumi leaves it cut short (seen once in about ten runs):
+    // every command then fails to load it, and recover puts back the state before that write.
+    const cut = /failed to load checkpoint/.test(refused.output());
+    if (!cut) assert.match(refused.output(), /currently locked by 1 lock\(s\).*\n.*created by/, "the killed run left its lock");
     const started = Date.now();
     const said = await recoverNow();
-    t.diagnostic(`recover took ${((Date.now() - started) / 1000).toFixed(1)} s:\n${said}`);
+    t.diagnostic(`recover took ${((Date.now() - started) / 1000).toFixed(1)} s${cut ? " (the state file was cut short)" : ""}:\n${said}`);
     assert.match(said, /locked by .* no longer runs: the lock is stale/);
-    assert.match(said, /pending create of container .*(made by the interrupted run .*removed|Docker never made it)/);
+    if (cut) assert.match(said, /state put back from \S+test\.json\.bak/);
+    else assert.match(said, /pending create of container .*(made by the interrupted run .*removed|Docker never made it)/);
     const up = await p.stack.up();
     assert.equal(up.summary.result, "succeeded");
     await assertConverged("killed");
@@ -139,5 +144,22 @@ describe("faults in the middle of a deploy, on an engine of the test's own", { s
       break;
     }
     await assertConverged("twice");
+  });
+
+  it("a state file cut short (pulumi killed while writing it) is put back by recover, and the next up converges", async () => {
+    const stateFile = p.file(".state/.pulumi/stacks/dockerfiles/test.json");
+    fs.writeFileSync(stateFile, fs.readFileSync(stateFile, "utf8").slice(0, 100));
+    relabel("cut");
+    const refused = pulumi(p, "up", "--yes");
+    assert.notEqual(await refused.done, 0);
+    assert.match(refused.output(), /failed to load checkpoint/);
+    const said = await recoverNow();
+    assert.match(said, /the state file \S+test\.json is empty or cut short/);
+    assert.match(said, /state put back from \S+test\.json\.bak; the broken file is kept as \S+test\.json\.broken-/);
+    const kept = fs.readdirSync(path.dirname(stateFile)).find((f) => f.startsWith("test.json.broken-"));
+    assert.ok(kept && fs.readFileSync(path.join(path.dirname(stateFile), kept), "utf8").length === 100, "the broken file is kept as it was");
+    const up = await p.stack.up();
+    assert.equal(up.summary.result, "succeeded");
+    await assertConverged("cut");
   });
 });
