@@ -17,6 +17,7 @@ import { stackBackend } from "../state/backend";
  * The no-change check's full computation (src/cli/upToDate.ts): the stack's settings and the plan of
  * every service folder, as the program computes them, read through a recording view.
  */
+
 /** What the checkout deploys and where: the stack's state directory and Docker's socket. */
 export interface Expected {
   readonly directory: string;
@@ -49,7 +50,6 @@ export async function computeExpected(root: string, stack: string, key: string, 
   const fingerprints = deploymentFingerprints({ plan, settings, program: programVersion(root), revision: source.revision?.sha }, key);
   return { directory: backend.location.directory, socket: [...sockets][0]!, expectation: expectationOf(plan, fingerprints) };
 }
-
 
 /** Lists (and so records) every directory below `dir`: a file added to the program counts too. */
 function listDirectories(view: RecordingView, dir: string): void {

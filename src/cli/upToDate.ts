@@ -33,6 +33,16 @@ interface Memo {
 
 const memoFile = (root: string, stack: string): string => path.join(root, ".deploy", `up-to-date-${stack}.json`);
 
+/** The kept computation; undefined when there is none this version reads. */
+function readMemo(file: string): Memo | undefined {
+  try {
+    const memo = JSON.parse(fs.readFileSync(file, "utf8")) as Memo;
+    return memo.version === 2 ? memo : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The commit checked out (HEAD), or null outside a git repository. */
 function headCommit(root: string): string | null {
   try {
@@ -47,10 +57,8 @@ async function expected(root: string, stack: string, key: string): Promise<Expec
   const digest = (v: string): string => createHmac("sha256", key).update(v).digest("hex").slice(0, 32);
   const revision = headCommit(root);
   const file = memoFile(root, stack);
-  if (fs.existsSync(file)) {
-    const memo = JSON.parse(fs.readFileSync(file, "utf8")) as Memo;
-    if (memo.version === 2 && memo.revision === revision && !changedSince(root, memo.reads, process.env, digest)) return memo.expected;
-  }
+  const memo = readMemo(file);
+  if (memo && memo.revision === revision && !changedSince(root, memo.reads, process.env, digest)) return memo.expected;
   const view = new RecordingView(root, digest);
   // Loaded only here: parsing compose files is what a kept computation spares (half the check's start).
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy require keeps it out of the check's start
@@ -58,8 +66,8 @@ async function expected(root: string, stack: string, key: string): Promise<Expec
   const computed = await computeExpected(root, stack, key, view);
   const reads = view.recorded();
   if (typeof computed !== "string" && reads) {
-    const memo: Memo = { version: 2, revision, reads, expected: computed };
-    fs.writeFileSync(`${file}.${process.pid}`, JSON.stringify(memo));
+    const kept: Memo = { version: 2, revision, reads, expected: computed };
+    fs.writeFileSync(`${file}.${process.pid}`, JSON.stringify(kept));
     fs.renameSync(`${file}.${process.pid}`, file);
   }
   return computed;
