@@ -4,6 +4,7 @@ import { ContainerPlan, oneShotJobs, ServicePlan } from "../environment/plan";
 import { RegistrySettings, SnapshotSettings, StackKind } from "../settings";
 import { renderContainerSettings } from "../validate/containerSettings";
 import { containerWait, imageBuild } from "./dockerCommands";
+import { makeWay, retireOnDelete } from "./handover";
 import { snapshotBeforeReplace } from "./volumeSnapshots";
 
 export interface ServiceDeploymentArgs {
@@ -14,6 +15,8 @@ export interface ServiceDeploymentArgs {
   readonly externalNetworks: ReadonlyMap<string, pulumi.Resource>;
   /** Snapshot the data volumes a container writes before it is replaced (prod by default). */
   readonly snapshots?: SnapshotSettings;
+  /** The stack's name: a start-first replacement renames only this stack's container. */
+  readonly stack: string;
 }
 
 /** The image a container runs, and what must exist before it. */
@@ -57,7 +60,8 @@ export class ServiceDeployment extends pulumi.ComponentResource {
       const image = "built" in c.image ? images.built.get(c.image.built)! : images.remote.get(c.image.remote)!;
       const after = [...image.after, ...networks.after, ...c.dependsOn.map((d) => dependencyOf(declared.get(d.service)!, d.condition))];
       const snapshots = this.declareSnapshots(plan, c, args.snapshots, after);
-      declared.set(c.service, this.declareContainer(plan, c, { image: image.ref, networks: networks.names, volumes, job: jobs.has(c.service) }, [...after, ...snapshots]));
+      const makeWay = c.replace.order === "start-first" ? [this.declareMakeWay(plan, c, args.stack, image.ref, after)] : [];
+      declared.set(c.service, this.declareContainer(plan, c, { image: image.ref, networks: networks.names, volumes, job: jobs.has(c.service) }, [...after, ...snapshots, ...makeWay]));
     }
     this.registerOutputs({ containers: this.containers, images: this.images });
   }
@@ -146,21 +150,28 @@ export class ServiceDeployment extends pulumi.ComponentResource {
       { who: `${plan.folder}/${c.service}`, container: c.name, inputsHash: c.inputsHash, volume: v.name }, settings, plan.host, { parent: this, dependsOn: after }));
   }
 
+  /** Start-first: what renames the container being replaced, after what the new one waits for (a failed build renames nothing). */
+  private declareMakeWay(plan: ServicePlan, c: ContainerPlan, stack: string, image: pulumi.Input<string>, after: pulumi.Resource[]): pulumi.Resource {
+    return makeWay(`${plan.folder}/${c.service}/make-way`, { who: `${plan.folder}/${c.service}`, stack, container: c.name, inputsHash: c.inputsHash, image }, plan.host, { parent: this, dependsOn: after });
+  }
+
   private declareContainer(plan: ServicePlan, c: ContainerPlan, refs: { image: pulumi.Input<string>; networks: ReadonlyMap<string, pulumi.Input<string>>; volumes: ReadonlyMap<string, pulumi.Input<string>>; job: boolean }, after: pulumi.Resource[]): Declared {
     const who = `${plan.folder}/${c.service}`;
     // A job's container stops when done: the provider must not restart it at every update.
     const args = { ...containerArgs(c, refs.image, refs.networks, refs.volumes), ...(refs.job ? { mustRun: false } : {}) };
+    const startFirst = c.replace.order === "start-first";
     const container = new docker.Container(who, args, {
       parent: this,
       dependsOn: after,
-      // Fixed names and host ports make create-before-delete fail with a conflict.
-      deleteBeforeReplace: true,
+      // Stop-first. Start-first: created before the old one is deleted; make-way frees the name.
+      deleteBeforeReplace: !startFirst,
       // The provider shows a healthcheck edit as an update that changes nothing on the container.
       replaceOnChanges: ["healthcheck"],
     });
     this.containers[c.service] = container.name;
     const opts = { parent: this, dependsOn: [container] };
     const healthy = c.waitSeconds === undefined ? undefined : containerWait("healthy", `${who}/healthy`, who, container.name, container.id, c.waitSeconds, plan.host, opts);
+    if (startFirst && healthy) retireOnDelete(`${who}/retire`, who, container.id, c.settings.stopTimeout ?? 10, plan.host, { parent: this, dependsOn: [healthy] });
     const completed = refs.job ? containerWait("completed", `${who}/completed`, who, container.name, container.id, COMPLETION_TIMEOUT_SECONDS, plan.host, opts) : undefined;
     return { container, healthy, completed };
   }

@@ -7,6 +7,7 @@ import { ComposeProject, ServiceDefinition } from "../validate/composeProject";
 import { Lookup } from "../validate/interpolate";
 import { planEnvironment, planFiles, planHealth } from "./containerInputs";
 import { BuiltImagePlan, ContainerPlan, NetworkPlan, ServicePlan, VolumePlan } from "./plan";
+import { replaceStrategy, withNameAlias } from "./replaceOrder";
 import { SecretSource } from "./secrets";
 import { productionNamesLeft, rewriteContainer, TestNames } from "./testNames";
 
@@ -60,12 +61,14 @@ export function planService(project: ComposeProject, ctx: EnvironmentContext): {
   const remoteImages = new Set<string>();
   const containers: ContainerPlan[] = [];
   const rewrites = new Map<string, number>();
+  const jobs = new Set(project.services.flatMap((s) => s.dependsOn.filter((d) => d.condition === "service_completed_successfully").map((d) => d.service)));
   for (const svc of project.services) {
     const image = planImage(svc, project, ctx, problems);
     if (image.built) builtImages.push(image.built);
     else if (svc.image !== undefined) remoteImages.add(svc.image);
     const planned = planContainer(svc, project, ctx, { networks, volumes, image: image.ref }, problems);
-    containers.push(finishContainer(planned, svc, project, ctx, image.built, rewrites, problems));
+    const replace = replaceStrategy(planned, svc, project, jobs.has(svc.name), problems);
+    containers.push(finishContainer({ ...planned, replace }, svc, project, ctx, image.built, rewrites, problems));
   }
   if (problems.some((p) => p.severity === "error")) return { problems };
   return {
@@ -132,7 +135,7 @@ function planImage(svc: ServiceDefinition, project: ComposeProject, ctx: Environ
 }
 
 /** The container as compose describes it, with this stack's secrets; before test rewrites and hashing. */
-function planContainer(svc: ServiceDefinition, project: ComposeProject, ctx: EnvironmentContext, planned: { networks: NetworkPlan[]; volumes: VolumePlan[]; image: ContainerPlan["image"] }, problems: Problem[]): Omit<ContainerPlan, "inputsHash"> {
+function planContainer(svc: ServiceDefinition, project: ComposeProject, ctx: EnvironmentContext, planned: { networks: NetworkPlan[]; volumes: VolumePlan[]; image: ContainerPlan["image"] }, problems: Problem[]): Omit<ContainerPlan, "inputsHash" | "replace"> {
   const secrets: SecretSource = { kind: ctx.settings.kind, view: project.folder.files, folder: project.folder.name, configured: ctx.settings.secrets, environment: ctx.environment };
   const files = planFiles(svc, project, secrets, planned.volumes, problems);
   const health = planHealth(svc, project, problems);
@@ -158,7 +161,7 @@ function planContainer(svc: ServiceDefinition, project: ComposeProject, ctx: Env
 
 /**
  * On the test stack every production name rewritten (what cannot be is an error at its line); then
- * the identity labels and the hash of the container's inputs.
+ * the start-first alias, the identity labels and the hash of the container's inputs.
  */
 function finishContainer(planned: Omit<ContainerPlan, "inputsHash">, svc: ServiceDefinition, project: ComposeProject, ctx: EnvironmentContext, built: BuiltImagePlan | undefined, rewrites: Map<string, number>, problems: Problem[]): ContainerPlan {
   const { settings } = ctx;
@@ -171,6 +174,8 @@ function finishContainer(planned: Omit<ContainerPlan, "inputsHash">, svc: Servic
     for (const [what, n] of rewritten.counts) rewrites.set(what, (rewrites.get(what) ?? 0) + n);
     problems.push(...productionNamesLeft(base, svc, project.document, built, testNames));
   }
+  // After the test names: the alias is the (already checked) container name.
+  base = { ...withNameAlias(base, base.replace), replace: base.replace };
   const labels = { ...base.labels, [LABELS.stack]: settings.stack, [LABELS.folder]: project.folder.name, [LABELS.service]: svc.name };
   const inputsHash = hashInputs({ ...base, labels });
   return { ...base, labels: { ...labels, [LABELS.inputs]: inputsHash }, inputsHash };
@@ -217,9 +222,10 @@ function planBuiltImage(svc: ServiceDefinition, imageName: string, files: FileVi
  * hash: a rebuild replaces the container, and the preview knows it without building.
  */
 function hashInputs(c: Omit<ContainerPlan, "inputsHash">): string {
-  // depends_on orders creation; it changes nothing in the container itself. The settings are hashed
-  // as fields of the container, so that moving a key into the settings model replaces nothing.
-  const { settings, dependsOn: _d, ...container } = c;
+  // depends_on orders creation, the replace strategy how a replacement happens; neither changes the
+  // container itself. The settings are hashed as fields of the container, so that moving a key into
+  // the settings model replaces nothing.
+  const { settings, dependsOn: _d, replace: _o, ...container } = c;
   const { restart: _r, maxRetryCount: _m, memoryMb: _mem, ...hashedSettings } = settings;
   const sanitised = {
     ...container,

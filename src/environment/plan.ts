@@ -144,8 +144,16 @@ export interface ContainerPlan {
   readonly removeAnonymousVolumes: boolean;
   /** What the stack never changes (command, restart, limits…), as read from the compose file. */
   readonly settings: ContainerSettings;
+  /** How a replacement happens: start-first (no downtime) or stop-first, and why (replaceOrder.ts). */
+  readonly replace: ReplaceStrategy;
   /** Hash of what the container runs (secret values excluded), carried as a label. */
   readonly inputsHash: string;
+}
+
+export interface ReplaceStrategy {
+  readonly order: "start-first" | "stop-first";
+  /** In words, for the plan: e.g. `it writes the named volume pad-db`. */
+  readonly why: string;
 }
 
 /** Containers another one waits for to complete (`service_completed_successfully`): one-shot jobs, which may stop. */

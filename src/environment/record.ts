@@ -1,6 +1,6 @@
 import { createHash, createHmac } from "node:crypto";
 import { LABELS } from "./applyStack";
-import { ContainerPlan, HealthcheckPlan, ServicePlan } from "./plan";
+import { ContainerPlan, HealthcheckPlan, ReplaceStrategy, ServicePlan } from "./plan";
 import { ContainerSettings } from "../validate/containerSettings";
 
 /**
@@ -89,6 +89,8 @@ export interface ContainerRecord {
   readonly dependsOn: Readonly<Record<string, string>>;
   /** The hash of the container's inputs (its `dockerfiles.inputs` label). */
   readonly inputsHash: string;
+  /** How it is replaced (records written before it existed have none). */
+  readonly replace?: ReplaceStrategy;
 }
 
 /** Hashes a secret value with the stack's record key. */
@@ -149,6 +151,7 @@ function recordContainer(c: ContainerPlan, plan: ServicePlan, secretHash: KeyedH
     settings: settingsRecord(settings),
     dependsOn: Object.fromEntries(c.dependsOn.map((d) => [d.service, d.condition])),
     inputsHash: c.inputsHash,
+    replace: c.replace,
   };
 }
 

@@ -29,6 +29,7 @@ const FIELDS: Record<keyof Omit<ContainerPlan, "inputsHash" | "settings">, TestT
   waitSeconds: "skip",
   dependsOn: "skip",
   removeAnonymousVolumes: "skip",
+  replace: "skip",
 };
 
 /** The compose key a field comes from, for messages and positions. */

@@ -51,7 +51,7 @@ export const SERVICE_KEYS: Record<string, KeyTreatment> = {
   secrets: mapped,
   expose: ignored("documentation only: containers sharing a network reach every port"),
   pull_policy: ignored("the program builds home-built images and pulls the others itself"),
-  deploy: ignored("Swarm placement and limits are not applied; for limits use mem_limit, cpus and mem_reservation, which are"),
+  deploy: ignored("Swarm placement and limits are not applied (for limits use mem_limit, cpus and mem_reservation, which are); only deploy.update_config.order is read: how a replacement happens, start-first or stop-first"),
   pull_refresh_after: ignored("the program pulls images itself, by their pinned tag"),
   develop: ignored("compose watch, a development tool: nothing to deploy"),
   attach: ignored("log attachment of a foreground `docker compose up`: containers run detached"),

@@ -85,6 +85,8 @@ export interface ServiceDefinition extends Located {
   readonly secrets: readonly (Located & { readonly source: string; readonly target: string })[];
   /** What the stack never changes (command, restart, limits…): one model, see containerSettings.ts. */
   readonly settings: ContainerSettings;
+  /** compose's `deploy.update_config.order`, when written. */
+  readonly updateOrder?: { readonly order: "start-first" | "stop-first"; readonly path: ComposePath };
 }
 
 /** A network's IP address management: compose's `ipam`, as the docker provider takes it. */

@@ -54,7 +54,21 @@ export function readService(r: ComposeReader, name: string, raw: unknown, declar
     dependsOn: readDependsOn(r, s, at, scope, declared),
     secrets: readServiceSecrets(r, s, at, scope, declared),
     settings: settings.settings,
+    ...readUpdateOrder(r, s, at, scope),
   };
+}
+
+/** compose's `deploy.update_config.order`: the one part of `deploy` this program applies (replaceOrder.ts). */
+function readUpdateOrder(r: ComposeReader, s: Obj, at: (...rest: (string | number)[]) => ComposePath, scope: string): Pick<ServiceDefinition, "updateOrder"> {
+  const update = isObj(s.deploy) && isObj(s.deploy.update_config) ? s.deploy.update_config : undefined;
+  if (update?.order === undefined) return {};
+  const order = str(update.order);
+  const path = at("deploy", "update_config", "order");
+  if (order !== "start-first" && order !== "stop-first") {
+    r.fail(path, `${scope}.deploy.update_config.order: '${order}' is neither start-first nor stop-first`);
+    return {};
+  }
+  return { updateOrder: { order, path } };
 }
 
 function readBuild(r: ComposeReader, name: string, s: Obj): BuildDefinition | undefined {

@@ -102,11 +102,29 @@ describe("test stack over the example services (mocks)", () => {
     assert.deepEqual(mmdb.inputs.logOpts, { "max-size": "10m", "max-file": "3" });
   });
 
-  it("replaces containers safely: delete first (fixed names), healthcheck edits replace", () => {
+  it("replaces containers safely: stop-first deletes first (fixed names); start-first frees the name before and retires the old one after; healthcheck edits replace", () => {
+    const kinds = new Set<string>();
     for (const c of d.resources.filter((r) => r.type === CONTAINER)) {
-      assert.equal(c.options.deleteBeforeReplace, true, c.name);
       assert.deepEqual(c.options.replaceOnChanges, ["healthcheck"], c.name);
+      const makeWay = d.resources.find((r) => r.type === COMMAND && r.name === `${c.name}/make-way`);
+      const retire = d.resources.find((r) => r.type === COMMAND && r.name === `${c.name}/retire`);
+      if (c.options.deleteBeforeReplace === true) {
+        kinds.add("stop-first");
+        assert.equal(makeWay, undefined, c.name);
+        assert.equal(retire, undefined, c.name);
+        continue;
+      }
+      kinds.add("start-first");
+      assert.ok(makeWay && retire, `${c.name}: make-way and retire`);
+      assert.ok(c.options.dependsOn.includes(`${COMMAND}::${c.name}/make-way`), `${c.name} is created after make-way`);
+      assert.ok(retire.options.dependsOn.includes(`${COMMAND}::${c.name}/healthy`), `${c.name}: retire is created once the container is healthy`);
+      assert.equal(commandEnv(makeWay).INPUTS, labels(c)["dockerfiles.inputs"]);
+      assert.equal(commandEnv(makeWay).CONTAINER, c.inputs.name);
+      const aliases = (c.inputs.networksAdvanced as { aliases: string[] }[]).map((n) => n.aliases);
+      for (const a of aliases) assert.ok(a.includes(c.inputs.name as string), `${c.name} answers to its container name on every network`);
     }
+    assert.deepEqual([...kinds].sort(), ["start-first", "stop-first"], "the examples have both");
+    assert.equal(find(d, CONTAINER, "pica-pad/db").options.deleteBeforeReplace, true, "a database writing its volume is stop-first");
   });
 
   it("labels every container with stack, folder, service and an inputs hash", () => {

@@ -89,18 +89,29 @@ describe("plan: deployed record vs. the checkout's", () => {
     assert.equal(reasonLine(app.reasons[0]), "environment SITE_URL: https://demo.test.picasoft.net → https://www2.test.picasoft.net");
     assert.equal(container(plan, "db").action, "unchanged");
     assert.equal(plan.changes, true);
-    assert.equal(app.downtime, "down while it restarts; no healthcheck in its compose file says when it is ready");
+    assert.equal(app.downtime, "down while it restarts; stop-first: it has no healthcheck to say when a new container is ready");
   });
 
-  it("estimates a replaced container's downtime from its healthcheck: one interval, Docker's 30 s when left out, plus a second to stop", () => {
-    const healthy = (interval: string): Record<string, string> => edit(COMPOSE, (t) => t.replace("    restart: unless-stopped\n", `    restart: unless-stopped\n    healthcheck:\n      test: ["CMD", "true"]\n${interval}`));
+  it("estimates a stop-first replacement's downtime from its healthcheck: one interval, Docker's 30 s when left out, plus a second to stop; and says why it is stop-first", () => {
+    const healthy = (interval: string): Record<string, string> => edit(COMPOSE, (t) => t.replace("    restart: unless-stopped\n", `    restart: unless-stopped\n    ports: ["8080:80"]\n    healthcheck:\n      test: ["CMD", "true"]\n${interval}`));
     const withFive = healthy("      interval: 5s\n");
     const plan = planOf(edit(COMPOSE, (t) => t.replace("https://demo.picasoft.net", "https://www2.picasoft.net"), withFive), settings("test"), withFive);
-    assert.equal(container(plan, "app").downtime, "≈6 s down");
-    assert.match(textReport(plan).join("\n"), /^ {2}app \(container pica-demo-app\): replaced \(≈6 s down\)$/m);
+    assert.equal(container(plan, "app").downtime, "≈6 s down; stop-first: it publishes the host port 8080");
+    assert.match(textReport(plan).join("\n"), /^ {2}app \(container pica-demo-app\): replaced \(≈6 s down; stop-first: it publishes the host port 8080\)$/m);
     const withDefault = healthy("");
-    assert.equal(container(planOf(edit(COMPOSE, (t) => t.replace("https://demo.picasoft.net", "https://www2.picasoft.net"), withDefault), settings("test"), withDefault), "app").downtime, "≈31 s down");
+    assert.equal(container(planOf(edit(COMPOSE, (t) => t.replace("https://demo.picasoft.net", "https://www2.picasoft.net"), withDefault), settings("test"), withDefault), "app").downtime, "≈31 s down; stop-first: it publishes the host port 8080");
     assert.equal(container(plan, "db").downtime, undefined, "an unchanged container has no downtime");
+  });
+
+  it("says a routed service with a healthcheck and no data is replaced start-first, without downtime; a data volume or an explicit order says otherwise", () => {
+    const healthy = (extra: string): Record<string, string> => edit(COMPOSE, (t) => t.replace("    restart: unless-stopped\n", `    restart: unless-stopped\n    healthcheck:\n      test: ["CMD", "true"]\n${extra}`));
+    const changed = (files: Record<string, string>): Record<string, string> => edit(COMPOSE, (t) => t.replace("https://demo.picasoft.net", "https://www2.picasoft.net"), files);
+    const routed = healthy("");
+    assert.equal(container(planOf(changed(routed), settings("test"), routed), "app").downtime, "no downtime; start-first: routed by Traefik, with a healthcheck, no data volume and no host port");
+    const optedOut = healthy("    deploy:\n      update_config:\n        order: stop-first\n");
+    assert.equal(container(planOf(changed(optedOut), settings("test"), optedOut), "app").downtime, "≈31 s down; stop-first: deploy.update_config.order: stop-first in its compose file");
+    const writing = edit(COMPOSE, (t) => t.replace("      - ./config/app.conf:/etc/app/app.conf:ro\n", "      - ./config/app.conf:/etc/app/app.conf:ro\n      - data:/srv/data\n"), routed);
+    assert.equal(container(planOf(changed(writing), settings("test"), writing), "app").downtime, "≈31 s down; stop-first: it writes the named volume pica-demo-data");
   });
 
   it("names a changed secret by its key only: its value is nowhere in the plan, in any format", () => {
