@@ -34,8 +34,9 @@
 #  5. What the end-to-end tests start beside the engine (test-tools): Debian's
 #     openssh-server (a second "machine" over ssh://), docker-registry and
 #     apache2-utils (a private registry with htpasswd), and rclone $RCLONE_VERSION
-#     at $TOOLCHAIN_CACHE/bin/rclone (an S3 server for the shared state), built
-#     from its Go module when missing.
+#     at $TOOLCHAIN_CACHE/bin/rclone (an S3 server for the shared state), and
+#     Traefik $TRAEFIK_VERSION at $TOOLCHAIN_CACHE/bin/traefik (the router the
+#     services sit behind), built from their Go modules when missing.
 #  6. Only when asked (bench-tools, not part of all): docker compose $COMPOSE_V2_VERSION at
 #     $TOOLCHAIN_CACHE/bin/docker-compose-v2, built from its Go module, for npm run bench:scale.
 #
@@ -308,6 +309,11 @@ setup_image() {
 
 setup_test_tools() {
   apt_install openssh-server openssh-client docker-registry apache2-utils
+  setup_rclone
+  setup_traefik
+}
+
+setup_rclone() {
   local rclone="$CACHE/bin/rclone"
   if [ -x "$rclone" ] && "$rclone" version </dev/null 2>/dev/null | head -1 | grep -qF "rclone $RCLONE_VERSION"; then
     log "rclone $RCLONE_VERSION present"; return 0
@@ -324,28 +330,46 @@ setup_test_tools() {
   log "built rclone in $((SECONDS - t))s"
 }
 
+# build_module NAME MODULE VERSION PACKAGE LDFLAGS: $CACHE/bin/NAME from a Go module's command, built
+# inside a writable copy of the downloaded module (`go install …@version` is refused for modules whose
+# go.mod has exclude or replace directives, as docker compose's and Traefik's have).
+build_module() {
+  local name="$1" module="$2" version="$3" package="$4" ldflags="$5" t=$SECONDS dir src
+  find_go
+  mkdir -p "$CACHE/bin" "$CACHE/logs"
+  dir="$("$GO" mod download -json "$module@$version" </dev/null 2>>"$CACHE/logs/$name.log" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [ -n "$dir" ] || die "go mod download of $module $version failed (log: $CACHE/logs/$name.log)"
+  src="$CACHE/$name-src"
+  rm -rf "$src"; cp -r "$dir" "$src"; chmod -R u+w "$src"
+  if ! (cd "$src" && "$GO" build -trimpath -ldflags "-s -w $ldflags" -o "$CACHE/bin/$name" "$package") \
+      </dev/null >>"$CACHE/logs/$name.log" 2>&1; then
+    grep -v '^go: downloading' "$CACHE/logs/$name.log" | tail -30 >&2
+    die "go build of $module failed (log: $CACHE/logs/$name.log)"
+  fi
+  rm -rf "$src"
+  log "built $name $version in $((SECONDS - t))s"
+}
+
+# Traefik, the organisation's router: the end-to-end tests route requests through a real one.
+setup_traefik() {
+  local traefik="$CACHE/bin/traefik"
+  if [ -x "$traefik" ] && "$traefik" version </dev/null 2>/dev/null | grep -qF "$TRAEFIK_VERSION"; then
+    log "traefik $TRAEFIK_VERSION present"; return 0
+  fi
+  log "building traefik $TRAEFIK_VERSION (Go; about 5 minutes the first time)..."
+  build_module traefik github.com/traefik/traefik/v3 "$TRAEFIK_VERSION" ./cmd/traefik \
+    "-X github.com/traefik/traefik/v3/pkg/version.Version=$TRAEFIK_VERSION"
+}
+
 # Not part of `all`: only the benchmarks compare against docker compose v2 (not in Debian bookworm).
-# `go install …@v2.40.3` is refused (its go.mod has exclude directives): download the module, build
-# ./cmd inside a writable copy.
 setup_bench_tools() {
   local compose="$CACHE/bin/docker-compose-v2"
   if [ -x "$compose" ] && "$compose" version </dev/null 2>/dev/null | grep -qF "$COMPOSE_V2_VERSION"; then
     log "docker compose $COMPOSE_V2_VERSION present"; return 0
   fi
-  find_go
   log "building docker compose $COMPOSE_V2_VERSION (Go; about 2 minutes the first time)..."
-  local t=$SECONDS dir src
-  mkdir -p "$CACHE/bin" "$CACHE/logs"
-  dir="$("$GO" mod download -json "github.com/docker/compose/v2@$COMPOSE_V2_VERSION" </dev/null 2>>"$CACHE/logs/compose.log" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
-  [ -n "$dir" ] || die "go mod download of docker compose $COMPOSE_V2_VERSION failed (log: $CACHE/logs/compose.log)"
-  src="$CACHE/compose-v2-src"
-  rm -rf "$src"; cp -r "$dir" "$src"; chmod -R u+w "$src"
-  if ! (cd "$src" && "$GO" build -trimpath -ldflags "-s -w -X github.com/docker/compose/v2/internal.Version=$COMPOSE_V2_VERSION" -o "$compose" ./cmd) \
-      </dev/null >>"$CACHE/logs/compose.log" 2>&1; then
-    tail -30 "$CACHE/logs/compose.log" >&2
-    die "go build of docker compose failed (log: $CACHE/logs/compose.log)"
-  fi
-  log "built docker compose $COMPOSE_V2_VERSION in $((SECONDS - t))s"
+  build_module docker-compose-v2 github.com/docker/compose/v2 "$COMPOSE_V2_VERSION" ./cmd \
+    "-X github.com/docker/compose/v2/internal.Version=$COMPOSE_V2_VERSION"
 }
 
 write_env() {
