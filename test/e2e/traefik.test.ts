@@ -41,7 +41,8 @@ function fromNeighbour(name: string): string {
 describe("Traefik in front of the test stack (real Traefik, Pulumi and Docker)", { skip: skipReason("Traefik tests", traefikMissing) }, () => {
   let p: Project;
   let traefik: TraefikServer;
-  const plan = async (): Promise<string> => (await p.cli((out) => runPlan(["test", "--no-preview"], p.dir, out))).output;
+  /** `npm run plan -- test`, with the engine's preview. */
+  const plan = (): Promise<{ code: number; output: string }> => p.cli((out) => runPlan(["test"], p.dir, out));
 
   before(async () => {
     removeLeftovers(CONTAINERS, [PROXY], [STORE_DATA]);
@@ -84,11 +85,13 @@ describe("Traefik in front of the test stack (real Traefik, Pulumi and Docker)",
     assert.deepEqual(namesLike(ILL), []);
   });
 
-  it("says which strategy each replacement uses, and why", async () => {
+  it("says which strategy each replacement uses, and why; the engine's preview agrees", async () => {
     p.edit(`services/${SITE}/docker-compose.yml`, (t) => t.replace("SITE_URL: https://site.picasoft.net", "SITE_URL: https://www.site.picasoft.net"));
     p.edit(`services/${STORE}/docker-compose.yml`, (t) => t.replace(`STORE_REVISION: "1"`, `STORE_REVISION: "2"`));
     p.edit(`services/${PLAIN}/docker-compose.yml`, (t) => t.replace("init: true", "init: true\n    environment:\n      PLAIN_REVISION: \"2\""));
-    const text = await plan();
+    const { code, output: text } = await plan();
+    assert.equal(code, 2, text);
+    assert.doesNotMatch(text, /WARNING/, "the engine touches nothing the plan did not announce (make-way, retire)");
     assert.match(text, new RegExp(`site \\(container ${SITE}\\): replaced \\(no downtime; start-first: routed by Traefik, with a healthcheck, no data volume and no host port\\)`));
     assert.match(text, new RegExp(`store \\(container ${STORE}\\): replaced \\(≈2 s down; stop-first: it writes the named volume ${STORE_DATA}\\)`));
     assert.match(text, new RegExp(`plain \\(container ${PLAIN}\\): replaced \\(down while it restarts; stop-first: it has no healthcheck to say when a new container is ready\\)`));
