@@ -9,12 +9,12 @@ import { LABELS } from "../environment/labels";
  *    other containers' DNS keep working: the old one keeps the name as a network alias meanwhile).
  * 2. the new container starts; the health wait holds everything after it until it is healthy, and
  *    Traefik, which routes only to healthy containers, adds it beside the old one.
- * 3. retire, when Pulumi deletes the replaced container at the end of `up` (this command depends on
- *    the container, so Pulumi runs its delete first): the old container is paused (Traefik drops a
- *    container that is not running at its next look, and the requests it already accepted wait in
- *    its sockets), a throwaway container is started so that Traefik looks at once (it re-reads its
- *    containers on a start, a stop or a health change), then after Traefik's settling time the old
- *    one is unpaused to answer what it holds, and stopped. Then the provider removes it.
+ * 3. handover, as soon as the new one is healthy: the service's other containers (the old one) are
+ *    paused (Traefik drops a container that is not running at its next look, and the requests they
+ *    already accepted wait in their sockets), a throwaway container is started so that Traefik looks
+ *    at once (it re-reads its containers on a start, a stop or a health change), then after Traefik's
+ *    settling time they are unpaused to answer what they hold, and stopped. Pulumi removes the old
+ *    container at the end of `up`.
  * Values reach the scripts through their environment, never through their text.
  */
 
@@ -38,28 +38,26 @@ docker rename "$id" "$CONTAINER-old-\${id:0:12}"
 echo "$WHO: $CONTAINER renamed $CONTAINER-old-\${id:0:12} while its replacement starts" >&2
 `;
 
-const RETIRE = `
-state="$(docker inspect --format '{{.State.Status}}' "$CONTAINER_ID" 2>/dev/null)" || exit 0
-name="$(docker inspect --format '{{.Name}}' "$CONTAINER_ID")"; name="\${name#/}"
-if [ "$state" = running ]; then
-  image="$(docker inspect --format '{{.Image}}' "$CONTAINER_ID")"
-  # The throwaway runs the container's own healthcheck program (it is in the image), without network.
-  mapfile -t probe < <(docker inspect --format '{{if .Config.Healthcheck}}{{range .Config.Healthcheck.Test}}{{println .}}{{end}}{{end}}' "$CONTAINER_ID")
-  case "\${probe[0]:-}" in
-    CMD) run=(--entrypoint "\${probe[1]}" "$image" "\${probe[@]:2}") ;;
-    *) run=(--entrypoint /bin/sh "$image" -c :) ;;
-  esac
-  if docker pause "$CONTAINER_ID" >/dev/null; then
-    look="$(docker run --detach --network none --log-driver none --label traefik.enable=false "\${run[@]}" 2>/dev/null || true)"
-    sleep "$SETTLE"
-    # Removed while the old one is still paused: Traefik's look at this stop still leaves it out.
-    if [ -n "$look" ]; then docker rm --force "$look" >/dev/null 2>&1 || true; fi
-    docker unpause "$CONTAINER_ID" >/dev/null || true
-    sleep 1
-    echo "$WHO: $name taken out of Traefik; stopping it" >&2
-  fi
-fi
-docker stop --time "$GRACE" "$CONTAINER_ID" >/dev/null 2>&1 || true
+const HANDOVER = `
+mapfile -t old < <(docker ps --quiet --no-trunc --filter "label=${LABELS.stack}=$STACK" --filter "label=${LABELS.folder}=$FOLDER" --filter "label=${LABELS.service}=$SERVICE" | grep -v "^$CONTAINER_ID$" || true)
+[ "\${#old[@]}" -gt 0 ] || exit 0
+names="$(docker inspect --format '{{.Name}}' "\${old[@]}" | sed 's,^/,,' | paste -sd ' ')"
+# The throwaway runs the old container's own healthcheck program (it is in its image), without network.
+image="$(docker inspect --format '{{.Image}}' "\${old[0]}")"
+mapfile -t probe < <(docker inspect --format '{{if .Config.Healthcheck}}{{range .Config.Healthcheck.Test}}{{println .}}{{end}}{{end}}' "\${old[0]}")
+case "\${probe[0]:-}" in
+  CMD) run=(--entrypoint "\${probe[1]}" "$image" "\${probe[@]:2}") ;;
+  *) run=(--entrypoint /bin/sh "$image" -c :) ;;
+esac
+paused=()
+for id in "\${old[@]}"; do if docker pause "$id" >/dev/null 2>&1; then paused+=("$id"); fi; done
+look="$(docker run --detach --network none --log-driver none --label traefik.enable=false "\${run[@]}" 2>/dev/null || true)"
+sleep "$SETTLE"
+# Removed while the old ones are still paused: Traefik's look at this stop still leaves them out.
+if [ -n "$look" ]; then docker rm --force "$look" >/dev/null 2>&1 || true; fi
+if [ "\${#paused[@]}" -gt 0 ]; then docker unpause "\${paused[@]}" >/dev/null 2>&1 || true; sleep 1; fi
+docker stop --time "$GRACE" "\${old[@]}" >/dev/null 2>&1 || true
+echo "$WHO: $CONTAINER serves; $names taken out of Traefik and stopped" >&2
 `;
 
 export interface HandoverTarget {
@@ -91,17 +89,20 @@ export function makeWay(name: string, target: HandoverTarget, host: string | und
 }
 
 /**
- * Takes its container out of Traefik and stops it when Pulumi deletes it (step 3): one per container
- * generation (triggered by the container's ID), created once the container is healthy.
+ * Hands the service over to its new container once it is healthy (step 3): runs again whenever the
+ * container is replaced (triggered by its ID); a no-op when no other container of the service runs.
  */
-export function retireOnDelete(name: string, who: string, containerId: pulumi.Output<string>, stopGraceSeconds: number, host: string | undefined, opts: pulumi.CustomResourceOptions): command.local.Command {
+export function handover(name: string, target: { readonly who: string; readonly stack: string; readonly folder: string; readonly service: string }, container: pulumi.Output<string>, containerId: pulumi.Output<string>, stopGraceSeconds: number, host: string | undefined, opts: pulumi.CustomResourceOptions): command.local.Command {
   return new command.local.Command(name, {
-    interpreter: ["/bin/bash", "-c", `set -euo pipefail\nif [ "$1" = retire ]; then ${RETIRE}\nfi`, "dockerfiles"],
-    create: "serving",
-    delete: "retire",
+    interpreter: ["/bin/bash", "-c", `set -euo pipefail\n${HANDOVER}`, "dockerfiles"],
+    create: "handover",
     environment: {
       ...(host === undefined ? {} : { DOCKER_HOST: host }),
-      WHO: who,
+      WHO: target.who,
+      STACK: target.stack,
+      FOLDER: target.folder,
+      SERVICE: target.service,
+      CONTAINER: container,
       CONTAINER_ID: containerId,
       SETTLE: String(TRAEFIK_SETTLE_SECONDS),
       GRACE: String(stopGraceSeconds),

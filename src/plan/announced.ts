@@ -14,7 +14,7 @@ const REPLACE_OPS = new Set(["replace", "create-replacement", "delete-replaced"]
 /**
  * What the engine may touch given the plan: logical name → the operations announced (undefined: any).
  * Names follow the declare stage: `<folder>/<compose key>` for containers, volumes and networks,
- * `<folder>/<service>/image|healthy|completed|snapshot-<volume>|make-way|retire` for the commands around a container.
+ * `<folder>/<service>/image|healthy|completed|snapshot-<volume>|make-way|handover` for the commands around a container.
  */
 export function announcedResources(plan: StackPlan, opts: { firstRecord: boolean }): { names: Map<string, ReadonlySet<string> | undefined>; prefixes: string[]; stackLevel: boolean } {
   const names = new Map<string, ReadonlySet<string> | undefined>();
@@ -34,7 +34,7 @@ export function announcedResources(plan: StackPlan, opts: { firstRecord: boolean
       const ops = c.action === "update" ? new Set(["update"]) : c.action === "replace" ? REPLACE_OPS : c.action === "create" ? new Set(["create"]) : new Set(["delete"]);
       names.set(`${s.folder}/${c.service}`, ops);
       // Its health and completion waits, and the snapshots taken before it is replaced, follow it.
-      if (c.action !== "update") prefixes.push(...["healthy", "completed", "snapshot-", "make-way", "retire"].map((w) => `${s.folder}/${c.service}/${w}`));
+      if (c.action !== "update") prefixes.push(...["healthy", "completed", "snapshot-", "make-way", "handover"].map((w) => `${s.folder}/${c.service}/${w}`));
       for (const r of c.reasons) if (r.kind === "image") for (const ref of [r.from, r.to]) if (ref) names.set(`${s.folder}/${ref}`, undefined);
     }
     for (const i of s.images) names.set(`${s.folder}/${i.service}/image`, undefined);

@@ -91,7 +91,7 @@ describe("Traefik in front of the test stack (real Traefik, Pulumi and Docker)",
     p.edit(`services/${PLAIN}/docker-compose.yml`, (t) => t.replace("init: true", "init: true\n    environment:\n      PLAIN_REVISION: \"2\""));
     const { code, output: text } = await plan();
     assert.equal(code, 2, text);
-    assert.doesNotMatch(text, /WARNING/, "the engine touches nothing the plan did not announce (make-way, retire)");
+    assert.doesNotMatch(text, /WARNING/, "the engine touches nothing the plan did not announce (make-way, handover)");
     assert.match(text, new RegExp(`site \\(container ${SITE}\\): replaced \\(no downtime; start-first: routed by Traefik, with a healthcheck, no data volume and no host port\\)`));
     assert.match(text, new RegExp(`store \\(container ${STORE}\\): replaced \\(≈2 s down; stop-first: it writes the named volume ${STORE_DATA}\\)`));
     assert.match(text, new RegExp(`plain \\(container ${PLAIN}\\): replaced \\(down while it restarts; stop-first: it has no healthcheck to say when a new container is ready\\)`));

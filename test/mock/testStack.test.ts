@@ -102,22 +102,23 @@ describe("test stack over the example services (mocks)", () => {
     assert.deepEqual(mmdb.inputs.logOpts, { "max-size": "10m", "max-file": "3" });
   });
 
-  it("replaces containers safely: stop-first deletes first (fixed names); start-first frees the name before and retires the old one after; healthcheck edits replace", () => {
+  it("replaces containers safely: stop-first deletes first (fixed names); start-first frees the name before and hands over once the new one is healthy; healthcheck edits replace", () => {
     const kinds = new Set<string>();
     for (const c of d.resources.filter((r) => r.type === CONTAINER)) {
       assert.deepEqual(c.options.replaceOnChanges, ["healthcheck"], c.name);
       const makeWay = d.resources.find((r) => r.type === COMMAND && r.name === `${c.name}/make-way`);
-      const retire = d.resources.find((r) => r.type === COMMAND && r.name === `${c.name}/retire`);
+      const handover = d.resources.find((r) => r.type === COMMAND && r.name === `${c.name}/handover`);
       if (c.options.deleteBeforeReplace === true) {
         kinds.add("stop-first");
         assert.equal(makeWay, undefined, c.name);
-        assert.equal(retire, undefined, c.name);
+        assert.equal(handover, undefined, c.name);
         continue;
       }
       kinds.add("start-first");
-      assert.ok(makeWay && retire, `${c.name}: make-way and retire`);
+      assert.ok(makeWay && handover, `${c.name}: make-way and handover`);
       assert.ok(c.options.dependsOn.includes(`${COMMAND}::${c.name}/make-way`), `${c.name} is created after make-way`);
-      assert.ok(retire.options.dependsOn.includes(`${COMMAND}::${c.name}/healthy`), `${c.name}: retire is created once the container is healthy`);
+      assert.ok(handover.options.dependsOn.includes(`${COMMAND}::${c.name}/healthy`), `${c.name}: the handover runs once the container is healthy`);
+      assert.deepEqual([commandEnv(handover).FOLDER, commandEnv(handover).SERVICE, commandEnv(handover).STACK], [...c.name.split("/"), "test"]);
       assert.equal(commandEnv(makeWay).INPUTS, labels(c)["dockerfiles.inputs"]);
       assert.equal(commandEnv(makeWay).CONTAINER, c.inputs.name);
       const aliases = (c.inputs.networksAdvanced as { aliases: string[] }[]).map((n) => n.aliases);
