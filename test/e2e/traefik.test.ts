@@ -131,6 +131,24 @@ describe("Traefik in front of the test stack (real Traefik, Pulumi and Docker)",
     });
   }
 
+  it("keeps the old container serving when the new one never becomes healthy; the next up that succeeds removes both", async () => {
+    const compose = `services/${SITE}/docker-compose.yml`;
+    const good = fs.readFileSync(p.file(compose), "utf8");
+    p.edit(compose, (t) => t.replace(`"http://127.0.0.1:8080/"]`, `"http://127.0.0.1:8080/missing"]`).replace("retries: 3", "retries: 2"));
+    const load = await underLoad(traefik, host("site"), 50, () => assert.rejects(p.stack.up(), /is unhealthy/));
+    console.log(`# start-first replace, new container unhealthy: ${load.sent} requests, ${load.failed} failed`);
+    assert.deepEqual(load.failures, [], "the old container kept answering");
+    const names = namesLike(SITE);
+    assert.equal(names.length, 2, names.join(", "));
+    assert.match(names[1], new RegExp(`^${SITE}-old-[0-9a-f]{12}$`));
+    assert.equal(health(names[1]), "healthy");
+    p.edit(compose, () => good);
+    const back = await underLoad(traefik, host("site"), 50, async () => assert.equal((await p.stack.up()).summary.result, "succeeded"));
+    assert.deepEqual(back.failures, []);
+    assert.deepEqual(namesLike(SITE), [SITE], "the unhealthy attempt and the old container are both gone");
+    assert.equal(health(SITE), "healthy");
+  });
+
   it("replaces a service that writes a named volume stop-first: never two containers on its data", async () => {
     p.edit(`services/${STORE}/docker-compose.yml`, (t) => t.replace(`STORE_REVISION: "2"`, `STORE_REVISION: "3"`));
     let most = 0;
