@@ -1,9 +1,10 @@
 /**
- * `npm run bench:replace [-- ROUNDS]`: requests lost while a routed service is replaced, behind a real
+ * `npm run bench:replace [-- ROUNDS [INTERVAL]]`: requests lost while a routed service is replaced, behind a real
  * Traefik (docker provider), for this program (`pulumi up`, start-first) and for docker compose v2
  * (`up -d`, which stops the old container before it starts the new one), side by side. A client asks
  * the service through Traefik every 50 ms (20 requests a second) while one label of the fixture
- * `test/fixtures/routed/e2e-site` changes. Prints figures, asserts nothing.
+ * `test/fixtures/routed/e2e-site` changes (its healthcheck interval 1s, or INTERVAL). Prints figures,
+ * asserts nothing.
  * Needs: scripts/toolchain.sh test-tools (Traefik) and bench-tools (docker compose v2).
  */
 import { execFile, execFileSync, spawnSync } from "node:child_process";
@@ -33,8 +34,19 @@ function longestOutage(r: LoadResult): number {
   return longest;
 }
 
-function row(tool: string, round: number, r: LoadResult, seconds: number): [string, string] {
-  return [`${tool}, round ${round}`, `${r.failed} of ${r.sent} requests failed; longest outage ${(longestOutage(r) / 1000).toFixed(2)} s; the command took ${seconds.toFixed(1)} s`];
+function row(tool: string, round: number, r: LoadResult, seconds: number, replaced: boolean): [string, string] {
+  return [`${tool}, round ${round}`, `${r.failed} of ${r.sent} requests failed; longest outage ${(longestOutage(r) / 1000).toFixed(2)} s; the command took ${seconds.toFixed(1)} s${replaced ? "" : " (THE CONTAINER WAS NOT REPLACED)"}`];
+}
+
+function containerId(): string {
+  return spawnSync("docker", ["inspect", "--format", "{{.Id}}", SITE], { encoding: "utf8" }).stdout.trim();
+}
+
+/** The healthcheck interval of the site, for both tools. */
+let interval = "1s";
+
+function withInterval(composeFile: string): void {
+  fs.writeFileSync(composeFile, fs.readFileSync(composeFile, "utf8").replace("interval: 1s", `interval: ${interval}`));
 }
 
 function relabel(composeFile: string, value: string): void {
@@ -44,17 +56,19 @@ function relabel(composeFile: string, value: string): void {
 const run = promisify(execFile);
 
 /** The command under the client's requests (run asynchronously, so that the client keeps asking). */
-async function measured(traefik: TraefikServer, command: () => Promise<unknown>): Promise<{ load: LoadResult; seconds: number }> {
+async function measured(traefik: TraefikServer, command: () => Promise<unknown>): Promise<{ load: LoadResult; seconds: number; replaced: boolean }> {
   await traefik.waitFor("site.test.picasoft.net", 200);
+  const before = containerId();
   const t0 = performance.now();
   let seconds = 0;
   const load = await underLoad(traefik, "site.test.picasoft.net", EVERY_MS, async () => {
     await command();
     seconds = (performance.now() - t0) / 1000;
-    // A second after: what the switch left broken shows.
+    // Until the service answers again (compose's new container is routed once healthy), and a second more.
+    await traefik.waitFor("site.test.picasoft.net", 200, 120_000);
     await new Promise((r) => setTimeout(r, 1000));
   });
-  return { load, seconds };
+  return { load, seconds, replaced: containerId() !== before };
 }
 
 async function ours(traefik: TraefikServer, rounds: number, rows: [string, string][]): Promise<void> {
@@ -62,11 +76,12 @@ async function ours(traefik: TraefikServer, rounds: number, rows: [string, strin
   const env = { ...process.env, ...p.env };
   const up = (): Promise<unknown> => run("pulumi", ["up", "--yes", "--skip-preview", "--stack", "test", "--non-interactive"], { cwd: p.dir, env });
   try {
+    withInterval(p.file(`services/${SITE}/docker-compose.yml`));
     await up();
     for (let i = 1; i <= rounds; i++) {
       relabel(p.file(`services/${SITE}/docker-compose.yml`), `ours-${i}`);
-      const { load, seconds } = await measured(traefik, up);
-      rows.push(row("pulumi up (start-first)", i, load, seconds));
+      const { load, seconds, replaced } = await measured(traefik, up);
+      rows.push(row("pulumi up (start-first)", i, load, seconds, replaced));
     }
     execFileSync("pulumi", ["destroy", "--yes", "--stack", "test", "--non-interactive"], { cwd: p.dir, env, stdio: "ignore" });
   } finally {
@@ -87,13 +102,14 @@ async function compose(traefik: TraefikServer, rounds: number, rows: [string, st
     copyExampleSecrets(dir);
     const file = path.join(dir, "docker-compose.yml");
     fs.writeFileSync(file, fs.readFileSync(file, "utf8").replaceAll("picasoft.net", "test.picasoft.net"));
+    withInterval(file);
     spawnSync("docker", ["network", "create", PROXY], { stdio: "ignore" });
     const up = (): Promise<unknown> => run(COMPOSE_V2, ["up", "-d", "--build"], { cwd: dir });
     await up();
     for (let i = 1; i <= rounds; i++) {
       relabel(file, `compose-${i}`);
-      const { load, seconds } = await measured(traefik, up);
-      rows.push(row("docker compose v2 up -d", i, load, seconds));
+      const { load, seconds, replaced } = await measured(traefik, up);
+      rows.push(row("docker compose v2 up -d", i, load, seconds, replaced));
     }
     spawnSync(COMPOSE_V2, ["down"], { cwd: dir, stdio: "ignore" });
   } finally {
@@ -106,7 +122,8 @@ async function main(): Promise<void> {
   const missing = missingPrerequisite() ?? traefikMissing();
   if (missing) throw new Error(`cannot run: ${missing}`);
   const rounds = Number(process.argv[2] ?? 2) || 2;
-  const rows: [string, string][] = [[`machine: ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(2)} at start; a request every ${EVERY_MS} ms through Traefik while one label changes`, ""]];
+  interval = process.argv[3] ?? interval;
+  const rows: [string, string][] = [[`machine: ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(2)} at start; a request every ${EVERY_MS} ms through Traefik while one label changes; healthcheck interval ${interval}`, ""]];
   removeLeftovers([SITE], [PROXY], []);
   const traefik = await startTraefik(PROXY);
   try {
