@@ -48,6 +48,19 @@ describe("prod stack over the example services (mocks)", () => {
     assert.ok(db.options.dependsOn.includes(`${COMMAND}::pica-pad/db/snapshot-db`), "the container is replaced after its snapshot");
   });
 
+  it("replaces the routed stateless site start-first on the external proxy network, the database stop-first", () => {
+    const web = find(d, CONTAINER, "pica-static/web");
+    assert.equal(web.options.deleteBeforeReplace, false);
+    assert.ok(web.options.dependsOn.includes(`${COMMAND}::pica-static/web/make-way`));
+    const handover = commandEnv(find(d, COMMAND, "pica-static/web/handover"));
+    assert.deepEqual([handover.STACK, handover.FOLDER, handover.SERVICE], ["prod", "pica-static", "web"]);
+    const networks = web.inputs.networksAdvanced as { name: unknown; aliases: string[] }[];
+    assert.deepEqual(networks.map((n) => n.aliases), [["web", web.inputs.name]], "on the proxy network, under both names");
+    assert.equal(web.inputs.name, "pica-static");
+    assert.equal(find(d, CONTAINER, "pica-pad/db").options.deleteBeforeReplace, true);
+    assert.equal(d.resources.some((r) => r.name === "pica-pad/db/make-way"), false);
+  });
+
   it("deploys production URLs unchanged", () => {
     const web = find(d, CONTAINER, "pica-static/web");
     assert.equal(labels(web)["traefik.http.routers.pica-static.rule"], "Host(`www.picasoft.net`) || Host(`picasoft.net`)");
