@@ -11,6 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { copyExampleSecrets, e2e, health, missingPrerequisite, openProject, removeLeftovers, removeRunImages, REPO_ROOT } from "../test/e2e/harness";
+import { printRows, runBenchmark } from "./report";
 
 const FIXTURES = path.join(REPO_ROOT, "test/fixtures/services");
 const CONTAINERS = [e2e("e2e-web"), e2e("e2e-app"), e2e("e2e-app-db")];
@@ -74,11 +75,7 @@ async function main(): Promise<void> {
   }
 
   removeRunImages();
-  const width = Math.max(...rows.map((r) => r[0].length));
-  for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
+  printRows(rows);
 }
 
-main().catch((e) => {
-  console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
-});
+runBenchmark(main);

@@ -15,6 +15,7 @@ import { performance } from "node:perf_hooks";
 import { promisify } from "node:util";
 import { copyExampleSecrets, e2e, missingPrerequisite, openProject, REPO_ROOT, removeLeftovers, removeRunImages } from "../test/e2e/harness";
 import { LoadResult, startTraefik, TraefikServer, traefikMissing, underLoad } from "../test/e2e/traefik";
+import { printRows, runBenchmark } from "./report";
 
 const COMPOSE_V2 = path.join(os.homedir(), ".cache/pulumi-toolchain/bin/docker-compose-v2");
 const SITE = e2e("e2e-site");
@@ -135,11 +136,7 @@ async function main(): Promise<void> {
     removeLeftovers([SITE, e2e("e2e-plain"), e2e("e2e-store")], [PROXY], [e2e("e2e-store-data")]);
     removeRunImages();
   }
-  const width = Math.max(...rows.map((r) => r[0].length));
-  for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
+  printRows(rows);
 }
 
-main().catch((e) => {
-  console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
-});
+runBenchmark(main);

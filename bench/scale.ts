@@ -14,6 +14,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { copyExampleSecrets, e2e, missingPrerequisite, openProject, PULUMI_ROOT, removeLeftovers, removeRunImages, REPO_ROOT } from "../test/e2e/harness";
+import { printRows, runBenchmark } from "./report";
 
 const COMPOSE_V2 = path.join(os.homedir(), ".cache/pulumi-toolchain/bin/docker-compose-v2");
 const FIXTURE = path.join(REPO_ROOT, "test/fixtures/services/e2e-web");
@@ -124,11 +125,7 @@ async function main(): Promise<void> {
   const rows: [string, string][] = [[`machine: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, load ${os.loadavg()[0].toFixed(2)} at start`, ""]];
   for (const n of ns.length > 0 ? ns : [2, 10, 30]) await scale(n, rows);
   removeRunImages();
-  const width = Math.max(...rows.map((r) => r[0].length));
-  for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
+  printRows(rows);
 }
 
-main().catch((e) => {
-  console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
-});
+runBenchmark(main);

@@ -2,7 +2,7 @@
  * End-to-end harness: a throwaway copy of the project (program + fixture services) in a temp dir,
  * driven through the Automation API with the real Pulumi engine against the real Docker engine.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { ChildProcess, execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as net from "node:net";
@@ -78,6 +78,15 @@ export const RUN = process.env.E2E_RUN_ID ?? randomBytes(3).toString("hex");
 export function e2e(text: string): string {
   return text.replace(/e2e-/g, `e2e${RUN}-`);
 }
+/** Ends a server the test started: SIGTERM, then SIGKILL when it has not exited within 5 s. */
+export async function endProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGTERM");
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+}
+
 /** The fixtures' host ports → this run's. */
 const PORTS = new Map<number, number>();
 const FIXTURE_PORTS = [18080, 18081];

@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { freePort } from "./harness";
+import { endProcess, freePort } from "./harness";
 
 export const RCLONE = process.env.RCLONE ?? path.join(os.homedir(), ".cache/pulumi-toolchain/bin/rclone");
 
@@ -47,12 +47,7 @@ export async function startS3Server(buckets: readonly string[]): Promise<S3Serve
   running.add(child);
   const endpoint = `http://127.0.0.1:${port}`;
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    }
+    await endProcess(child);
     running.delete(child);
     fs.closeSync(log);
     fs.rmSync(dir, { recursive: true, force: true });

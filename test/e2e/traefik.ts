@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
-import { freePort } from "./harness";
+import { endProcess, freePort } from "./harness";
 
 export const TRAEFIK = process.env.TRAEFIK ?? path.join(os.homedir(), ".cache/pulumi-toolchain/bin/traefik");
 
@@ -59,12 +59,7 @@ export async function startTraefik(network: string): Promise<TraefikServer> {
   ], { stdio: ["ignore", log, log] });
   running.add(child);
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    }
+    await endProcess(child);
     running.delete(child);
     fs.closeSync(log);
     fs.rmSync(dir, { recursive: true, force: true });
