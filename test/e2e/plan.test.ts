@@ -64,7 +64,7 @@ describe("npm run plan, on the real engine", { skip: skipReason("plan tests") },
     assert.equal(shown.code, 2, shown.output);
     assert.doesNotMatch(shown.output, /WARNING/, "the engine touches nothing the plan did not announce");
     const out = shown.output;
-    assert.equal(lineOf(out, "web ("), `web (container ${e2e("e2e-web")}): replaced (≈3 s down)`);
+    assert.match(lineOf(out, "web ("), new RegExp(`^web \\(container ${e2e("e2e-web")}\\): replaced \\(≈3 s down; stop-first: it publishes the host port \\d+\\)$`));
     assert.equal(lineOf(out, "environment SITE_URL"), "environment SITE_URL: https://www.test.picasoft.net → https://www2.test.picasoft.net");
     assert.equal(lineOf(out, "rebuilt image"), `rebuilt image ${e2e("registry.picasoft.net/e2e-web:1.0.0")} (file site/index.html changed)`);
     assert.equal(lineOf(out, "file /srv/www/index.html"), "file /srv/www/index.html changed");
@@ -103,7 +103,7 @@ describe("npm run plan, on the real engine", { skip: skipReason("plan tests") },
     const text = outputs[0].output;
     assert.doesNotMatch(text, /WARNING/, text);
     assert.equal(lineOf(text, "secret WEB_PASSWORD"), "secret WEB_PASSWORD changed (value not shown)");
-    assert.equal(lineOf(text, "web ("), `web (container ${e2e("e2e-web")}): replaced (≈3 s down)`);
+    assert.match(lineOf(text, "web ("), new RegExp(`^web \\(container ${e2e("e2e-web")}\\): replaced \\(≈3 s down; stop-first: it publishes the host port \\d+\\)$`));
     assert.equal(lineOf(text, "db ("), `db (container ${e2e("e2e-app-db")}): updated in place`);
     assert.equal(lineOf(text, "restart policy"), "restart policy: no → always");
 
@@ -125,7 +125,7 @@ describe("npm run plan, on the real engine", { skip: skipReason("plan tests") },
     assert.equal(shown.code, 2, shown.output);
     assert.doesNotMatch(shown.output, /WARNING/, shown.output);
     assert.equal(lineOf(shown.output, "volume data"), `volume data (${e2e("e2e-app-data")}): replaced (label backup added: daily) — replaced: its data is LOST (test stack)`);
-    assert.equal(lineOf(shown.output, "db ("), `db (container ${e2e("e2e-app-db")}): replaced (≈3 s down); depended on by app (service_healthy)`);
+    assert.equal(lineOf(shown.output, "db ("), `db (container ${e2e("e2e-app-db")}): replaced (≈3 s down; stop-first: it writes the named volume ${e2e("e2e-app-data")}); depended on by app (service_healthy)`);
     await up();
     assert.equal(dockerJson("volume", "inspect", e2e("e2e-app-data"))[0].Labels.backup, "daily");
     assert.equal((await plan()).code, 0);
