@@ -66,6 +66,23 @@ export function inspect(name: string, host: string | undefined): LiveContainer |
   }
 }
 
+/**
+ * Containers a start-first replacement renamed `<name>-old-<id>` and did not remove (its new container
+ * never became healthy, or the update was interrupted): they still serve until an up succeeds.
+ */
+export function replacedLeftovers(name: string, host: string | undefined): string[] {
+  try {
+    const out = execFileSync("docker", ["ps", "--all", "--filter", `name=^/${name}-old-[0-9a-f]{12}$`, "--format", "{{.Names}} ({{.State}})"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+      env: host ? { ...process.env, DOCKER_HOST: host } : process.env,
+    });
+    return out.split("\n").filter((l) => l !== "").sort();
+  } catch {
+    return [];
+  }
+}
+
 export async function status(argv: string[], root: string, out: (line: string) => void): Promise<number> {
   const stacks = argv.length > 0 ? argv : ["test", "prod"];
   let drifted = false;
@@ -120,7 +137,10 @@ async function serviceStatus(root: string, head: string, deployed: DeployedStack
   if (service.revision) {
     const plan = (await deployed.planAt(service.revision)).services.find((s) => s.folder === folder);
     host = plan?.host;
-    drift = (plan?.containers ?? []).flatMap((c) => containerDrift(c, inspect(c.name, host)).map((d) => `${c.service} ${d}`));
+    drift = (plan?.containers ?? []).flatMap((c) => [
+      ...containerDrift(c, inspect(c.name, host)).map((d) => `${c.service} ${d}`),
+      ...replacedLeftovers(c.name, host).map((old) => `${c.service}: ${old} is left from a start-first replacement that did not finish; the next up that succeeds removes it`),
+    ]);
     containers = drift.length === 0 ? "in sync" : drift.join("; ");
   }
   const where = host ? ` on ${host}` : "";

@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { runPlan } from "../../src/cli/plan";
+import { status } from "../../src/cli/status";
 import { closeProject, docker, e2e, health, openProject, Project, removeLeftovers, REPO_ROOT, skipReason } from "./harness";
 import { startTraefik, TraefikServer, traefikMissing, underLoad } from "./traefik";
 
@@ -47,6 +48,10 @@ describe("Traefik in front of the test stack (real Traefik, Pulumi and Docker)",
   before(async () => {
     removeLeftovers(CONTAINERS, [PROXY], [STORE_DATA]);
     p = await openProject(path.join(REPO_ROOT, "test/fixtures/routed"));
+    // A commit, so that the stack records a revision and `status` compares the containers with it.
+    p.git("init", "-q");
+    p.git("add", "-A");
+    p.git("commit", "-qm", "routed services");
     traefik = await startTraefik(PROXY);
     const res = await p.stack.up();
     assert.equal(res.summary.result, "succeeded");
@@ -142,6 +147,9 @@ describe("Traefik in front of the test stack (real Traefik, Pulumi and Docker)",
     assert.equal(names.length, 2, names.join(", "));
     assert.match(names[1], new RegExp(`^${SITE}-old-[0-9a-f]{12}$`));
     assert.equal(health(names[1]), "healthy");
+    const shown = await p.cli((out) => status(["test"], p.dir, out));
+    assert.equal(shown.code, 1, shown.output);
+    assert.match(shown.output, new RegExp(`site: ${names[1]} \\(running\\) is left from a start-first replacement that did not finish; the next up that succeeds removes it`));
     p.edit(compose, () => good);
     const back = await underLoad(traefik, host("site"), 50, async () => assert.equal((await p.stack.up()).summary.result, "succeeded"));
     assert.deepEqual(back.failures, []);
