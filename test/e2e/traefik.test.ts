@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { runPlan } from "../../src/cli/plan";
 import { status } from "../../src/cli/status";
-import { closeProject, docker, e2e, health, openProject, Project, removeLeftovers, REPO_ROOT, skipReason } from "./harness";
+import { closeProject, docker, e2e, health, openProject, Project, removeLeftovers, removeRunImages, REPO_ROOT, skipReason } from "./harness";
+import { LocalRegistry, registryMissing, startRegistry } from "./registry";
 import { startTraefik, TraefikServer, traefikMissing, underLoad } from "./traefik";
 
 /**
@@ -178,5 +180,52 @@ describe("Traefik in front of the test stack (real Traefik, Pulumi and Docker)",
     const starts = docker("exec", STORE, "cat", "/data/starts.txt").split("\n");
     assert.equal(starts.length, 3, "three starts on the data: first up, the plan test's change, this one");
     assert.deepEqual(namesLike(STORE), [STORE]);
+  });
+});
+
+/**
+ * Prod the same way: production host names, images pushed to a private registry, and Traefik on the
+ * machine's external proxy network, which exists before the stack (as on the real machines).
+ */
+describe("Traefik in front of the prod stack (real Traefik, registry, Pulumi and Docker)", { skip: skipReason("Traefik prod tests", () => traefikMissing() ?? registryMissing()) }, () => {
+  let p: Project;
+  let traefik: TraefikServer;
+  let registry: LocalRegistry;
+  const fixtures = fs.mkdtempSync(path.join(os.tmpdir(), "dockerfiles-routed-prod-"));
+
+  before(async () => {
+    removeLeftovers([SITE], [PROXY], []);
+    docker("network", "create", PROXY);
+    fs.cpSync(path.join(REPO_ROOT, "test/fixtures/routed/e2e-site"), path.join(fixtures, "e2e-site"), { recursive: true });
+    registry = await startRegistry();
+    p = await openProject(fixtures, {}, "prod", { replace: { "registry.picasoft.net": registry.server } });
+    await p.stack.setConfig("dockerfiles:registry.server", { value: registry.server }, true);
+    await p.stack.setConfig("dockerfiles:registry.username", { value: registry.username }, true);
+    await p.stack.setConfig("dockerfiles:registry.password", { value: registry.password, secret: true }, true);
+    traefik = await startTraefik(PROXY);
+    assert.equal((await p.stack.up()).summary.result, "succeeded");
+  });
+
+  after(async () => {
+    await traefik?.stop();
+    // prod refuses `pulumi destroy`: what the test made is removed by name.
+    removeLeftovers([SITE], [PROXY], []);
+    await p?.cleanup();
+    removeRunImages();
+    await registry?.stop();
+    fs.rmSync(fixtures, { recursive: true, force: true });
+  });
+
+  it("routes the production host name, and replaces the site start-first on the external proxy network without losing a request", async () => {
+    assert.equal((await traefik.waitFor("site.picasoft.net", 200)).body, "site version 1 at https://site.picasoft.net\n");
+    p.edit(`services/${SITE}/docker-compose.yml`, (t) => t.replace("SITE_URL: https://site.picasoft.net", "SITE_URL: https://www.site.picasoft.net"));
+    const before = containerId(SITE);
+    const load = await underLoad(traefik, "site.picasoft.net", 50, async () => assert.equal((await p.stack.up()).summary.result, "succeeded"));
+    console.log(`# prod start-first replace (environment): ${load.sent} requests, ${load.failed} failed`);
+    assert.ok(load.sent >= 40, `enough requests were sent (${load.sent})`);
+    assert.deepEqual(load.failures, []);
+    assert.notEqual(containerId(SITE), before);
+    assert.deepEqual(namesLike(SITE), [SITE]);
+    assert.equal(docker("exec", SITE, "printenv", "SITE_URL"), "https://www.site.picasoft.net");
   });
 });
