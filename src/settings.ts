@@ -32,6 +32,13 @@ export interface SnapshotSettings {
 
 export const DEFAULT_SNAPSHOT_IMAGE = "debian:bookworm-slim";
 
+/**
+ * How long a start-first replacement keeps the old container paused, out of Traefik, before it
+ * stops it: Traefik applies a new configuration at most once per providersThrottleDuration (2 s by
+ * default), plus a second for it to reload.
+ */
+export const DEFAULT_HANDOVER_SECONDS = 3;
+
 /** Everything the stack's config says, parsed and checked; see Pulumi.yaml for the keys. */
 export interface AdoptedFolder {
   readonly volumes: Readonly<Record<string, string>>;
@@ -55,6 +62,8 @@ export interface StackSettings {
   readonly secrets: ConfiguredSecrets;
   /** Undefined: no snapshots (test stacks unless configured, or `keep: 0`). */
   readonly snapshots?: SnapshotSettings;
+  /** Seconds a start-first replacement waits for Traefik to leave the old container out (DEFAULT_HANDOVER_SECONDS). */
+  readonly handoverSeconds: number;
   /**
    * Volumes that existed before the stack (adopted from docker-compose by `npm run adopt`): per folder,
    * compose volume key → the existing volume's name. Written by adopt; see README "Taking over".
@@ -94,6 +103,14 @@ class ConfigReader {
       this.problem(`config key '${key}' must be structured (a list or a mapping), not '${raw.length > 40 ? raw.slice(0, 40) + "…" : raw}'`);
       return fallback;
     }
+  }
+  /** A whole number of seconds between 1 and `max`. */
+  seconds(key: string, fallback: number, max: number, why: string): number {
+    const raw = this.get(key);
+    if (raw === undefined || raw === "") return fallback;
+    if (/^\d+$/.test(raw) && Number(raw) >= 1 && Number(raw) <= max) return Number(raw);
+    this.problem(`config key '${key}' must be a whole number of seconds from 1 to ${max} (${why}), not '${raw}'`);
+    return fallback;
   }
   bool(key: string, fallback: boolean): boolean {
     const raw = this.get(key);
@@ -141,6 +158,7 @@ export function readSettings(stack: string, get: (key: string) => string | undef
     ...readHosts(c),
     secrets: typeof secrets === "object" && secrets !== null ? secrets : {},
     snapshots: readSnapshots(c, stack, kind),
+    handoverSeconds: c.seconds("handoverSeconds", DEFAULT_HANDOVER_SECONDS, 60, "Traefik's providersThrottleDuration plus one"),
     adopted: readAdopted(c),
     conventions: readConventions(c),
     state: readState(c),

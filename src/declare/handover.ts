@@ -12,17 +12,11 @@ import { LABELS } from "../environment/labels";
  * 3. handover, as soon as the new one is healthy: the service's other containers (the old one) are
  *    paused (Traefik drops a container that is not running at its next look, and the requests they
  *    already accepted wait in their sockets), a throwaway container is started so that Traefik looks
- *    at once (it re-reads its containers on a start, a stop or a health change), then after Traefik's
- *    settling time they are unpaused to answer what they hold, and stopped. Pulumi removes the old
+ *    at once (it re-reads its containers on a start, a stop or a health change), then after the
+ *    stack's handoverSeconds (Traefik's throttle plus a second) they are unpaused to answer what they hold, and stopped. Pulumi removes the old
  *    container at the end of `up`.
  * Values reach the scripts through their environment, never through their text.
  */
-
-/**
- * Traefik applies a new configuration at most once per providersThrottleDuration (2 s by default):
- * the pause lasts that, and one more second for Traefik to reload.
- */
-export const TRAEFIK_SETTLE_SECONDS = 3;
 
 const MAKE_WAY = `
 id="$(docker inspect --format '{{.Id}}' "$CONTAINER" 2>/dev/null)" || exit 0
@@ -92,7 +86,17 @@ export function makeWay(name: string, target: HandoverTarget, host: string | und
  * Hands the service over to its new container once it is healthy (step 3): runs again whenever the
  * container is replaced (triggered by its ID); a no-op when no other container of the service runs.
  */
-export function handover(name: string, target: { readonly who: string; readonly stack: string; readonly folder: string; readonly service: string }, container: pulumi.Output<string>, containerId: pulumi.Output<string>, stopGraceSeconds: number, host: string | undefined, opts: pulumi.CustomResourceOptions): command.local.Command {
+export interface HandoverOf {
+  readonly who: string;
+  readonly stack: string;
+  readonly folder: string;
+  readonly service: string;
+  /** The stack's handoverSeconds, and the container's stop_grace_period. */
+  readonly settleSeconds: number;
+  readonly stopGraceSeconds: number;
+}
+
+export function handover(name: string, target: HandoverOf, container: pulumi.Output<string>, containerId: pulumi.Output<string>, host: string | undefined, opts: pulumi.CustomResourceOptions): command.local.Command {
   return new command.local.Command(name, {
     interpreter: ["/bin/bash", "-c", `set -euo pipefail\n${HANDOVER}`, "dockerfiles"],
     create: "handover",
@@ -104,8 +108,8 @@ export function handover(name: string, target: { readonly who: string; readonly 
       SERVICE: target.service,
       CONTAINER: container,
       CONTAINER_ID: containerId,
-      SETTLE: String(TRAEFIK_SETTLE_SECONDS),
-      GRACE: String(stopGraceSeconds),
+      SETTLE: String(target.settleSeconds),
+      GRACE: String(target.stopGraceSeconds),
     },
     triggers: [containerId],
     logging: "stderr",

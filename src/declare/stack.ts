@@ -50,7 +50,7 @@ export async function deployServices(root: string = process.cwd()): Promise<Stac
     const provider = machines.provider(service.host);
     const deployment = new ServiceDeployment(
       service.folder,
-      { plan: service, kind: plan.kind, stack: settings.stack, registry: settings.registry, externalNetworks: machines.externalNetworks(service.host), snapshots: plan.snapshots },
+      { plan: service, kind: plan.kind, stack: settings.stack, handoverSeconds: settings.handoverSeconds, registry: settings.registry, externalNetworks: machines.externalNetworks(service.host), snapshots: plan.snapshots },
       provider ? { providers: { docker: provider } } : undefined,
     );
     for (const k of service.keys) {

@@ -53,7 +53,7 @@ describe("prod stack over the example services (mocks)", () => {
     assert.equal(web.options.deleteBeforeReplace, false);
     assert.ok(web.options.dependsOn.includes(`${COMMAND}::pica-static/web/make-way`));
     const handover = commandEnv(find(d, COMMAND, "pica-static/web/handover"));
-    assert.deepEqual([handover.STACK, handover.FOLDER, handover.SERVICE], ["prod", "pica-static", "web"]);
+    assert.deepEqual([handover.STACK, handover.FOLDER, handover.SERVICE, handover.SETTLE], ["prod", "pica-static", "web", "3"]);
     const networks = web.inputs.networksAdvanced as { name: unknown; aliases: string[] }[];
     assert.deepEqual(networks.map((n) => n.aliases), [["web", web.inputs.name]], "on the proxy network, under both names");
     assert.equal(web.inputs.name, "pica-static");

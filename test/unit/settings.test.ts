@@ -16,6 +16,14 @@ describe("stack settings", () => {
     assert.equal(other.problems[0].file, "Pulumi.staging.yaml");
   });
 
+  it("reads handoverSeconds: 3 by default, a whole number of seconds from 1 to 60", () => {
+    assert.equal(readSettings("prod", config({})).settings?.handoverSeconds, 3);
+    assert.equal(readSettings("prod", config({ handoverSeconds: "6" })).settings?.handoverSeconds, 6);
+    for (const bad of ["0", "2.5", "61", "soon"]) {
+      assert.match(readSettings("prod", config({ handoverSeconds: bad })).problems[0]?.message ?? "", /config key 'handoverSeconds' must be a whole number of seconds from 1 to 60 \(Traefik's providersThrottleDuration plus one\)/, bad);
+    }
+  });
+
   it("refuses rewrites on prod", () => {
     const r = readSettings("prod", config({ rewrites: [{ from: "picasoft.net", to: "test.picasoft.net" }] }));
     assert.match(r.problems.map((p) => p.message).join("\n"), /'rewrites' is for test stacks only/);
