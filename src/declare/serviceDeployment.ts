@@ -57,7 +57,7 @@ export class ServiceDeployment extends pulumi.ComponentResource {
     const images = this.declareImages(plan, args.registry);
     const declared = new Map<string, Declared>();
     // Containers others wait for to complete are one-shot jobs: they may stop, and that is success.
-    const jobs = oneShotJobs(plan);
+    const jobs = oneShotJobs(plan.containers);
     for (const c of inDependencyOrder(plan.containers)) {
       const image = "built" in c.image ? images.built.get(c.image.built)! : images.remote.get(c.image.remote)!;
       const after = [...image.after, ...networks.after, ...c.dependsOn.map((d) => dependencyOf(declared.get(d.service)!, d.condition))];

@@ -6,7 +6,7 @@ import { StackSettings } from "../settings";
 import { ComposeProject, ServiceDefinition } from "../validate/composeProject";
 import { Lookup } from "../validate/interpolate";
 import { planEnvironment, planFiles, planHealth } from "./containerInputs";
-import { BuiltImagePlan, ContainerPlan, NetworkPlan, ServicePlan, VolumePlan } from "./plan";
+import { BuiltImagePlan, ContainerPlan, NetworkPlan, oneShotJobs, ServicePlan, VolumePlan } from "./plan";
 import { replaceStrategy, withNameAlias } from "./replaceOrder";
 import { SecretSource } from "./secrets";
 import { productionNamesLeft, rewriteContainer, TestNames } from "./testNames";
@@ -61,7 +61,7 @@ export function planService(project: ComposeProject, ctx: EnvironmentContext): {
   const remoteImages = new Set<string>();
   const containers: ContainerPlan[] = [];
   const rewrites = new Map<string, number>();
-  const jobs = new Set(project.services.flatMap((s) => s.dependsOn.filter((d) => d.condition === "service_completed_successfully").map((d) => d.service)));
+  const jobs = oneShotJobs(project.services);
   for (const svc of project.services) {
     const image = planImage(svc, project, ctx, problems);
     if (image.built) builtImages.push(image.built);
@@ -175,7 +175,7 @@ function finishContainer(planned: Omit<ContainerPlan, "inputsHash">, svc: Servic
     problems.push(...productionNamesLeft(base, svc, project.document, built, testNames));
   }
   // After the test names: the alias is the (already checked) container name.
-  base = { ...withNameAlias(base, base.replace), replace: base.replace };
+  base = withNameAlias(base, base.replace);
   const labels = { ...base.labels, [LABELS.stack]: settings.stack, [LABELS.folder]: project.folder.name, [LABELS.service]: svc.name };
   const inputsHash = hashInputs({ ...base, labels });
   return { ...base, labels: { ...labels, [LABELS.inputs]: inputsHash }, inputsHash };

@@ -157,6 +157,6 @@ export interface ReplaceStrategy {
 }
 
 /** Containers another one waits for to complete (`service_completed_successfully`): one-shot jobs, which may stop. */
-export function oneShotJobs(plan: ServicePlan): ReadonlySet<string> {
-  return new Set(plan.containers.flatMap((c) => c.dependsOn.filter((d) => d.condition === "service_completed_successfully").map((d) => d.service)));
+export function oneShotJobs(services: readonly { readonly dependsOn: ContainerPlan["dependsOn"] }[]): ReadonlySet<string> {
+  return new Set(services.flatMap((c) => c.dependsOn.filter((d) => d.condition === "service_completed_successfully").map((d) => d.service)));
 }

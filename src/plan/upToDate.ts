@@ -28,7 +28,7 @@ export function expectationOf(plan: DeploymentPlan, fingerprints: Fingerprints):
   return {
     fingerprints,
     containers: plan.services.flatMap((s) => {
-      const jobs = oneShotJobs(s);
+      const jobs = oneShotJobs(s.containers);
       return s.containers.map((c) => ({ folder: s.folder, name: c.name, inputsHash: c.inputsHash, mayStop: jobs.has(c.service) }));
     }),
     networks: plan.services.flatMap((s) => s.networks.map((n) => ({ folder: s.folder, name: n.name }))),
