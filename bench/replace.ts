@@ -1,10 +1,11 @@
 /**
- * `npm run bench:replace [-- ROUNDS [INTERVAL]]`: requests lost while a routed service is replaced, behind a real
+ * `npm run bench:replace [-- ROUNDS [INTERVAL [label|rule]]]`: requests lost while a routed service is replaced, behind a real
  * Traefik (docker provider), for this program (`pulumi up`, start-first) and for docker compose v2
  * (`up -d`, which stops the old container before it starts the new one), side by side. A client asks
  * the service through Traefik every 50 ms (20 requests a second) while one label of the fixture
- * `test/fixtures/routed/e2e-site` changes (its healthcheck interval 1s, or INTERVAL). Prints figures,
- * asserts nothing.
+ * `test/fixtures/routed/e2e-site` changes (its healthcheck interval 1s, or INTERVAL): a label of its
+ * own (`label`, the default), or its router's rule (`rule`: another host name added, which the old
+ * and new containers disagree on while both run). Prints figures, asserts nothing.
  * Needs: scripts/toolchain.sh test-tools (Traefik) and bench-tools (docker compose v2).
  */
 import { execFile, execFileSync, spawnSync } from "node:child_process";
@@ -50,8 +51,14 @@ function withInterval(composeFile: string): void {
   fs.writeFileSync(composeFile, fs.readFileSync(composeFile, "utf8").replace("interval: 1s", `interval: ${interval}`));
 }
 
+/** What changes at each round: a label of its own, or the router's rule. */
+let change: "label" | "rule" = "label";
+
 function relabel(composeFile: string, value: string): void {
-  fs.writeFileSync(composeFile, fs.readFileSync(composeFile, "utf8").replace(/traefik\.enable: "true"(\n\s+bench: .*)?/, `traefik.enable: "true"\n      bench: "${value}"`));
+  const text = fs.readFileSync(composeFile, "utf8");
+  fs.writeFileSync(composeFile, change === "rule"
+    ? text.replace(/(\.rule: Host\(`[^`]+`\))( \|\| Host\(`[^`]+`\))?/, `$1 || Host(\`${value}.test.picasoft.net\`)`)
+    : text.replace(/traefik\.enable: "true"(\n\s+bench: .*)?/, `traefik.enable: "true"\n      bench: "${value}"`));
 }
 
 const run = promisify(execFile);
@@ -124,7 +131,9 @@ async function main(): Promise<void> {
   if (missing) throw new Error(`cannot run: ${missing}`);
   const rounds = Number(process.argv[2] ?? 2) || 2;
   interval = process.argv[3] ?? interval;
-  const rows: [string, string][] = [[`machine: ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(2)} at start; a request every ${EVERY_MS} ms through Traefik while one label changes; healthcheck interval ${interval}`, ""]];
+  change = process.argv[4] === "rule" ? "rule" : "label";
+  const what = change === "rule" ? "its router's rule changes" : "one label changes";
+  const rows: [string, string][] = [[`machine: ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(2)} at start; a request every ${EVERY_MS} ms through Traefik while ${what}; healthcheck interval ${interval}`, ""]];
   removeLeftovers([SITE], [PROXY], []);
   const traefik = await startTraefik(PROXY);
   try {
