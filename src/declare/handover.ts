@@ -13,8 +13,8 @@ import { LABELS } from "../environment/labels";
  *    paused (Traefik drops a container that is not running at its next look, and the requests they
  *    already accepted wait in their sockets), a throwaway container is started so that Traefik looks
  *    at once (it re-reads its containers on a start, a stop or a health change), then after the
- *    stack's handoverSeconds (Traefik's throttle plus a second) they are unpaused to answer what they hold, and stopped. Pulumi removes the old
- *    container at the end of `up`.
+ *    stack's handoverSeconds (Traefik's throttle plus a second) they are unpaused to answer what
+ *    they hold, and stopped. Pulumi removes the old container at the end of `up`.
  * Values reach the scripts through their environment, never through their text.
  */
 
@@ -43,14 +43,19 @@ case "\${probe[0]:-}" in
   CMD) run=(--entrypoint "\${probe[1]}" "$image" "\${probe[@]:2}") ;;
   *) run=(--entrypoint /bin/sh "$image" -c :) ;;
 esac
+# Created before the pause, started after it: the old ones are paused no longer than needed.
+look="$(docker create --network none --log-driver none --label traefik.enable=false "\${run[@]}" 2>/dev/null || true)"
+# Already paused: a handover that was interrupted (its requests still wait in its sockets).
 paused=()
-for id in "\${old[@]}"; do if docker pause "$id" >/dev/null 2>&1; then paused+=("$id"); fi; done
-look="$(docker run --detach --network none --log-driver none --label traefik.enable=false "\${run[@]}" 2>/dev/null || true)"
+for id in "\${old[@]}"; do
+  if [ "$(docker inspect --format '{{.State.Status}}' "$id" 2>/dev/null)" = paused ] || docker pause "$id" >/dev/null 2>&1; then paused+=("$id"); fi
+done
+if [ -n "$look" ]; then docker start "$look" >/dev/null 2>&1 || true; fi
 sleep "$SETTLE"
-# Removed while the old ones are still paused: Traefik's look at this stop still leaves them out.
-if [ -n "$look" ]; then docker rm --force "$look" >/dev/null 2>&1 || true; fi
 if [ "\${#paused[@]}" -gt 0 ]; then docker unpause "\${paused[@]}" >/dev/null 2>&1 || true; sleep 1; fi
-docker stop --time "$GRACE" "\${old[@]}" >/dev/null 2>&1 || true
+docker stop -t "$GRACE" "\${old[@]}" >/dev/null 2>&1 || true
+# Removed once the old ones are stopped (its end is a look of Traefik's too, which must leave them out).
+if [ -n "$look" ]; then docker rm --force "$look" >/dev/null 2>&1 || true; fi
 echo "$WHO: $CONTAINER serves; $names taken out of Traefik and stopped" >&2
 `;
 

@@ -1,9 +1,9 @@
 /**
  * A real Traefik for the end-to-end tests, as the organisation runs it in front of its services:
  * the docker provider (watching the test's Docker engine, routing only containers that say
- * traefik.enable=true, over one network), an HTTP entry point on 127.0.0.1 at a free port, and its
- * API on another (to wait for a route). Traefik is built by `scripts/toolchain.sh test-tools` into
- * the toolchain cache (scripts/versions.env).
+ * traefik.enable=true and name the run's network in traefik.docker.network), an HTTP entry point on
+ * 127.0.0.1 at a free port, and its API on another (to wait for a route). Traefik is built by
+ * `scripts/toolchain.sh test-tools` into the toolchain cache (scripts/versions.env).
  */
 import { ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -54,6 +54,8 @@ export async function startTraefik(network: string): Promise<TraefikServer> {
     `--providers.docker.endpoint=${process.env.DOCKER_HOST ?? "unix:///var/run/docker.sock"}`,
     "--providers.docker.exposedByDefault=false",
     `--providers.docker.network=${network}`,
+    // Only this run's containers (they name its network): two runs on one engine never share a route.
+    `--providers.docker.constraints=Label(\`traefik.docker.network\`,\`${network}\`)`,
     "--log.level=DEBUG",
     "--log.noColor=true",
   ], { stdio: ["ignore", log, log] });
