@@ -1,6 +1,8 @@
-// Bundles a TypeScript entry of this project (and the npm packages it uses, @pulumi/* excepted) into
-// one CommonJS file under .deploy/, built again only when one of its inputs changed: the no-change
-// check of scripts/deploy.sh loads from there in a few tens of milliseconds (README, "Performance"). Inputs are compared by size, times and inode, as
+// Bundles a TypeScript entry of this project (and the npm packages it uses, @pulumi/* excepted; with
+// { packages: "external" }, none of them) into one CommonJS file under .deploy/, built again only when
+// one of its inputs changed: the no-change check of scripts/deploy.sh loads from there in a few tens of
+// milliseconds, the Pulumi program (scripts/program.cjs) without compiling TypeScript (README,
+// "Performance"). Inputs are compared by size, times and inode, as
 // git's index does; a file written in the two seconds before a build is not trusted, and the next
 // run builds again. An entry must not import another command of src/cli/: in one bundle, each one's
 // `require.main === module` is true, and every command would run.
@@ -20,7 +22,7 @@ function signature(file) {
 }
 
 /** Path of the bundle of `entry` (relative to `root`), built first when missing or out of date. */
-function bundle(root, entry, name) {
+function bundle(root, entry, name, options = {}) {
   const out = path.join(root, ".deploy", `${name}.cjs`);
   const stamp = `${out}.inputs.json`;
   if (fs.existsSync(out) && fs.existsSync(stamp)) {
@@ -36,7 +38,7 @@ function bundle(root, entry, name) {
     target: "node20",
     format: "cjs",
     // The Pulumi SDK and providers stay packages (their own files); dclint is read as files.
-    external: ["@pulumi/*", "dclint"],
+    ...(options.packages === "external" ? { packages: "external" } : { external: ["@pulumi/*", "dclint"] }),
     outfile: out,
     sourcemap: "linked",
     metafile: true,
