@@ -1,0 +1,100 @@
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import { createRequire } from "node:module";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import * as vm from "node:vm";
+
+// The program's entry pieces are CommonJS scripts (they run before any TypeScript is compiled).
+const load = createRequire(__filename);
+const { bundle } = load("../../scripts/bundle.cjs") as { bundle: (root: string, entry: string, name: string, options?: { packages?: "external" }) => string };
+const { plainStacksForTheSdk, SDK_FRAMES } = load("../../scripts/sdkStacks.cjs") as { plainStacksForTheSdk: (sdkDir: string) => void; SDK_FRAMES: number };
+
+/** A project whose entry imports a module of its own and an npm package. */
+function project(): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "program-entry-"));
+  fs.mkdirSync(path.join(root, "src"));
+  fs.mkdirSync(path.join(root, "node_modules", "dep"), { recursive: true });
+  fs.writeFileSync(path.join(root, "node_modules", "dep", "index.js"), "exports.dep = 'from the package';\n");
+  fs.writeFileSync(path.join(root, "index.ts"), "import { answer } from './src/answer';\nimport { dep } from 'dep';\nexport const result: string = `${answer} ${dep}`;\n");
+  fs.writeFileSync(path.join(root, "src", "answer.ts"), "export const answer: number = 41;\n");
+  return root;
+}
+
+/** Past the two seconds in which a file just written is not trusted (its ctime cannot be set back). */
+function settle(): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2100);
+}
+
+function run(file: string): unknown {
+  delete load.cache[file];
+  return (load(file) as { result: unknown }).result;
+}
+
+describe("program entry: the bundle", () => {
+  it("is built from the sources, the npm packages left as packages, and built again exactly when a source changes", () => {
+    const root = project();
+    try {
+      settle();
+      const out = bundle(root, "index.ts", "program", { packages: "external" });
+      assert.equal(run(out), "41 from the package");
+      assert.doesNotMatch(fs.readFileSync(out, "utf8"), /from the package/, "the package is required, not copied");
+      const built = fs.statSync(out).mtimeMs;
+      assert.equal(bundle(root, "index.ts", "program", { packages: "external" }), out);
+      assert.equal(fs.statSync(out).mtimeMs, built, "nothing changed: not built again");
+      fs.writeFileSync(path.join(root, "src", "answer.ts"), "export const answer: number = 42;\n");
+      assert.equal(run(bundle(root, "index.ts", "program", { packages: "external" })), "42 from the package");
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("does not trust a source written in the two seconds before its build: the next run builds again", () => {
+    const root = project();
+    try {
+      fs.writeFileSync(path.join(root, "src", "answer.ts"), "export const answer: number = 7;\n");
+      const out = bundle(root, "index.ts", "program", { packages: "external" });
+      assert.equal(run(out), "7 from the package");
+      assert.equal(fs.existsSync(`${out}.inputs.json`), false, "no stamp to trust");
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("program entry: the SDK's own stack captures", () => {
+  it("are formatted without the installed formatter, first frames only; other errors keep it", () => {
+    const sdkDir = fs.mkdtempSync(path.join(os.tmpdir(), "fake-sdk-"));
+    const errors = Error as { prepareStackTrace?: unknown };
+    const saved = { prepare: errors.prepareStackTrace, limit: Error.stackTraceLimit };
+    try {
+      Error.prepareStackTrace = (error: Error) => `mapped: ${error.message}`;
+      plainStacksForTheSdk(sdkDir);
+      Error.stackTraceLimit = Number.POSITIVE_INFINITY;
+      // A capture made by a function of a file inside the SDK's directory, 40 calls deep.
+      const capture = vm.runInThisContext("(function capture() { return new Error('sdk capture').stack; })", { filename: path.join(sdkDir, "runtime", "debuggable.js") }) as () => string;
+      const deep = (n: number): string => (n === 0 ? capture() : deep(n - 1));
+      const stack = deep(40);
+      assert.match(stack, /^Error: sdk capture\n {4}at capture \(.*debuggable\.js:1:\d+\)\n/);
+      assert.equal(stack.split("\n").length, 1 + SDK_FRAMES);
+      assert.equal(new Error("ours").stack, "mapped: ours");
+    } finally {
+      errors.prepareStackTrace = saved.prepare;
+      Error.stackTraceLimit = saved.limit;
+      fs.rmSync(sdkDir, { recursive: true, force: true });
+    }
+  });
+
+  it("leave stacks alone when no formatter is installed", () => {
+    const errors = Error as { prepareStackTrace?: unknown };
+    const saved = errors.prepareStackTrace;
+    try {
+      delete errors.prepareStackTrace;
+      plainStacksForTheSdk(os.tmpdir());
+      assert.equal(errors.prepareStackTrace, undefined);
+    } finally {
+      errors.prepareStackTrace = saved;
+    }
+  });
+});
