@@ -41,7 +41,7 @@ pulumi stack select --create "$stack" >/dev/null
 refresh=()
 [ "$stack" = test ] && [ "$verdict" -ne 4 ] || refresh=(--refresh)
 # A DIY backend records no user: the update's message says who deployed (npm run status shows it).
-message="$(node --import tsx src/cli/state.ts deployer)"
+message="$(node scripts/deploy-env.cjs deployer)"
 if [ -z "$yes" ]; then
   exec pulumi up --diff "${refresh[@]}" --message "$message" "$@"
 fi

@@ -50,9 +50,9 @@ _setup_env() {
   export NODE_COMPILE_CACHE="${NODE_COMPILE_CACHE:-$PROJECT_ROOT/.deploy/compile-cache}"
   mkdir -p "$PROJECT_ROOT/.pulumi-state"
   if [ -n "$_setup_stack" ]; then
-    # The stack file's backend: exports printed by npm run state:env (no key is ever printed).
+    # The stack file's backend: exports printed by npm run state:env, bundled (no key is ever printed).
     local exports
-    exports="$(cd "$PROJECT_ROOT" && node --import tsx src/cli/state.ts env "$_setup_stack")" || return 1
+    exports="$(cd "$PROJECT_ROOT" && node scripts/deploy-env.cjs env "$_setup_stack")" || return 1
     eval "$exports"
   else
     export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$PROJECT_ROOT/.pulumi-state}"
@@ -61,7 +61,7 @@ _setup_env() {
   if docker version >/dev/null 2>&1; then :; elif DOCKER_API_VERSION=1.41 docker version >/dev/null 2>&1; then export DOCKER_API_VERSION=1.41; fi
 }
 
-if _setup_node && _setup_npm && { [ "${SKIP_TOOLCHAIN:-}" = 1 ] || bash "$PROJECT_ROOT/scripts/toolchain.sh"; } && _setup_env; then
+if _setup_node && _setup_npm && { [ "${SKIP_TOOLCHAIN:-}" = 1 ] || bash "$PROJECT_ROOT/scripts/toolchain.sh" pulumi plugins docker image; } && _setup_env; then
   echo "setup: node $(node --version), pulumi $(pulumi version 2>/dev/null || echo missing), state backend $PULUMI_BACKEND_URL${_setup_stack:+ (stack $_setup_stack)}" >&2
   unset -f _setup_node _setup_npm _setup_env
   unset _setup_stack

@@ -6,6 +6,8 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$PROJECT_ROOT"
+# What the end-to-end tests start beside the engine (an ssh machine, a registry, S3, Traefik).
+[ "${SKIP_TOOLCHAIN:-}" = 1 ] || bash scripts/toolchain.sh test-tools
 npx tsc --noEmit
 npx eslint .
 files=("$@")

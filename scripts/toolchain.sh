@@ -152,7 +152,8 @@ setup_pulumi() {
   fi
   link_into_home pulumi
   link_into_home pulumi-language-nodejs
-  log "pulumi: $("$VBIN/pulumi" version </dev/null) at $VBIN/pulumi"
+  [ "$have" = "v$PULUMI_VERSION" ] || have="$("$VBIN/pulumi" version </dev/null)"
+  log "pulumi: $have at $VBIN/pulumi"
 }
 
 build_pulumi() {
@@ -164,8 +165,9 @@ build_pulumi() {
     "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$LANGHOST_MODULE_VERSION"
   local f
   for f in pulumi pulumi-language-nodejs; do
-    if ! cmp -s "$CACHE/bin/$f" "$VBIN/$f"; then
-      install -m 0755 "$CACHE/bin/$f" "$VBIN/$f.tmp" && mv -f "$VBIN/$f.tmp" "$VBIN/$f"
+    # Copied with its time kept: same size and time is the same build (no byte-by-byte compare of 100+ MB).
+    if [ "$(stat -c '%s %Y' "$CACHE/bin/$f")" != "$(stat -c '%s %Y' "$VBIN/$f" 2>/dev/null)" ]; then
+      install -p -m 0755 "$CACHE/bin/$f" "$VBIN/$f.tmp" && mv -f "$VBIN/$f.tmp" "$VBIN/$f"
     fi
   done
   echo "built by scripts/toolchain.sh from pkg/v3@$CLI_MODULE_VERSION and sdk/v3@$LANGHOST_MODULE_VERSION" \
@@ -173,8 +175,10 @@ build_pulumi() {
 }
 
 # ------------------------------------------------------------------ plugins
+PLUGIN_LIST=""   # `pulumi plugin ls`, read once (emptied when a plugin is installed)
 plugin_listed() { # NAME VERSION
-  "$VBIN/pulumi" plugin ls </dev/null 2>/dev/null | awk -v n="$1" -v v="$2" '$1 == n && $2 == "resource" && $3 == v {f=1} END {exit !f}'
+  [ -n "$PLUGIN_LIST" ] || PLUGIN_LIST="$("$VBIN/pulumi" plugin ls </dev/null 2>/dev/null || true)"
+  awk -v n="$1" -v v="$2" '$1 == n && $2 == "resource" && $3 == v {f=1} END {exit !f}' <<<"$PLUGIN_LIST"
 }
 
 PLUGINS_DIR="${PULUMI_PLUGINS_DIR:-}"
@@ -194,6 +198,7 @@ install_plugin_file() {
   grep -q "  $file\$" "$PLUGINS_DIR/SHA256SUMS" 2>/dev/null || die "$PLUGINS_DIR/SHA256SUMS has no line for $file; refusing an unchecked plugin"
   ( cd "$PLUGINS_DIR" && grep "  $file\$" SHA256SUMS | sha256sum -c --quiet - ) >&2 || die "$PLUGINS_DIR/$file does not match its SHA256SUMS line"
   log "installing plugin $name $version from $PLUGINS_DIR/$file (checksum verified)"
+  PLUGIN_LIST=""
   "$VBIN/pulumi" plugin install resource "$name" "$version" --file "$PLUGINS_DIR/$file" </dev/null >&2
 }
 
@@ -204,6 +209,7 @@ install_plugin() {
   if plugin_listed "$name" "$version"; then
     log "plugin $name $version already installed"; return 0
   fi
+  PLUGIN_LIST=""
   if online && "$VBIN/pulumi" plugin install resource "$name" "$version" </dev/null >&2; then
     return 0
   fi

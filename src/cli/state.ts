@@ -5,17 +5,14 @@
  *   state:move <stack> [--from URL]   the embedded file backend (or URL) → the shared one the stack file names
  *   state:backup <stack> [file]       pulumi stack export to a file (default .state-backups/<stack>-<time>.json)
  *   state:restore <stack> <file> [--yes]   the file becomes the stack's state (the current one is saved first)
- * and `deployer`: the update message scripts/deploy.sh gives `pulumi up` (who deploys).
+ * (`env` and the deploy message are in deployEnv.ts, which scripts/setup.sh and deploy.sh run bundled.)
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as readline from "node:readline/promises";
 import { EngineEvent } from "@pulumi/pulumi/automation";
-import { formatProblem } from "../problems";
-import { stackConfigFromFile } from "../read/stackFile";
-import { readSettings } from "../settings";
-import { describeBackend, EMBEDDED_STATE_DIR, exportLines, retryTruncatedReads, stackBackend, StackBackend } from "../state/backend";
-import { deployer, updateMessage } from "../state/deployer";
+import { stackEnv } from "./deployEnv";
+import { describeBackend, EMBEDDED_STATE_DIR, retryTruncatedReads, StackBackend } from "../state/backend";
 import { isShared } from "../state/stateSettings";
 import { openStackWorkspace, stackSettingsAndBackend } from "../state/stackWorkspace";
 import { backupPath, exportStack, ExportedState, importStack, readExport, stacksIn, writeBackup } from "../state/transfer";
@@ -34,14 +31,10 @@ const USAGE = [
 export async function state(argv: string[], root: string, out: Out, err: Out = out, ask: (q: string) => Promise<boolean> = confirm): Promise<number> {
   const [command, ...rest] = argv;
   const args = rest.filter((a) => a !== "--yes");
-  if (command === "deployer") {
-    out(updateMessage("deploy", deployer(root)));
-    return 0;
-  }
   if (args.length === 0) return usage(err);
   try {
     switch (command) {
-      case "env": return args.length === 1 ? env(root, args[0], out, err) : usage(err);
+      case "env": return args.length === 1 ? stackEnv(root, args[0], out, err) : usage(err);
       case "move": return await move(root, args, out);
       case "backup": return args.length <= 2 ? await backup(root, args[0], args[1], out) : usage(err);
       case "restore": return args.length === 2 ? await restore(root, args[0], args[1], rest.includes("--yes"), out, ask) : usage(err);
@@ -56,19 +49,6 @@ export async function state(argv: string[], root: string, out: Out, err: Out = o
 function usage(err: Out): number {
   err(USAGE);
   return 2;
-}
-
-/** Exports on stdout (for eval), what is wrong on stderr as shell comments. */
-function env(root: string, stackName: string, out: Out, err: Out): number {
-  const { settings, problems } = readSettings(stackName, stackConfigFromFile(root, stackName));
-  if (!settings) {
-    for (const p of problems) err(`# ${formatProblem(p)}`);
-    return 1;
-  }
-  const backend = stackBackend(root, settings, (n) => process.env[n]);
-  for (const p of backend.problems) err(`# ${formatProblem(p)}`);
-  for (const line of exportLines(backend)) out(line);
-  return 0;
 }
 
 async function move(root: string, args: string[], out: Out): Promise<number> {

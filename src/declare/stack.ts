@@ -42,6 +42,8 @@ export interface StackOutputs {
 export async function deployServices(root: string = process.cwd()): Promise<StackOutputs> {
   const { settings, source, plan } = await planStack(root);
   const fingerprints = deploymentFingerprints({ plan, settings, program: programVersion(root), revision: source.revision?.sha }, readFingerprintKey(root, { create: true })!);
+  // Read before declaring anything: one git query per folder, run side by side.
+  const lastChanges = new Map(await Promise.all(plan.services.map(async (s) => [s.folder, await source.lastChangeOf(s.dir)] as const)));
   const { key: recordKey, command: recordKeyCommand } = declareRecordKey();
   const machines = new Machines(settings.registry, plan);
   const outputs: Record<string, ServiceOutputs> = {};
@@ -61,7 +63,7 @@ export async function deployServices(root: string = process.cwd()): Promise<Stac
       containers: deployment.containers,
       images: deployment.images,
       revision: source.revision?.sha,
-      lastChange: await source.lastChangeOf(service.dir),
+      lastChange: lastChanges.get(service.folder),
       // An HMAC with a random key reveals nothing of the secret it hashes: the record stays plain.
       record: pulumi.unsecret(recordKey.apply((key) => recordService(service, keyedHash(key)))),
     };
