@@ -2,8 +2,8 @@
 "use strict";
 const path = require("node:path");
 
-/** How many frames an SDK capture keeps (a resource's source position is its 6th). */
-const SDK_FRAMES = 16;
+/** How many frames an SDK capture keeps: a resource's source position is its 6th, then two of its callers (every frame kept costs time and memory at each promise the SDK makes). */
+const SDK_FRAMES = 8;
 
 /**
  * The SDK records a stack at every promise it makes (for its report of leaked promises) and the

@@ -21,7 +21,8 @@ export function programVersion(root: string): string {
 
 /** The program's files, relative to `root`: PROGRAM_FILES, then every .ts file under src/, sorted. */
 export function programFiles(root: string): string[] {
-  const sources = fs.readdirSync(path.join(root, "src"), { recursive: true, encoding: "utf8" })
+  const src = path.join(root, "src");
+  const sources = (fs.existsSync(src) ? fs.readdirSync(src, { recursive: true, encoding: "utf8" }) : [])
     .filter((f) => f.endsWith(".ts"))
     .map((f) => path.posix.join("src", f.split(path.sep).join("/")))
     .sort();
