@@ -53,17 +53,22 @@ export function containerDrift(expected: ContainerPlan, live: LiveContainer | un
   return drift;
 }
 
-export function inspect(name: string, host: string | undefined): LiveContainer | undefined {
+/** What a docker command prints on the deploying machine or `host`; undefined when it fails. */
+function dockerOutput(args: string[], host: string | undefined): string | undefined {
   try {
-    const out = execFileSync("docker", ["inspect", "--type", "container", name], {
+    return execFileSync("docker", args, {
       encoding: "utf8",
       stdio: ["ignore", "pipe", "ignore"],
       env: host ? { ...process.env, DOCKER_HOST: host } : process.env,
     });
-    return (JSON.parse(out) as LiveContainer[])[0];
   } catch {
     return undefined;
   }
+}
+
+export function inspect(name: string, host: string | undefined): LiveContainer | undefined {
+  const out = dockerOutput(["inspect", "--type", "container", name], host);
+  return out === undefined ? undefined : (JSON.parse(out) as LiveContainer[])[0];
 }
 
 /**
@@ -71,16 +76,8 @@ export function inspect(name: string, host: string | undefined): LiveContainer |
  * never became healthy, or the update was interrupted): they still serve until an up succeeds.
  */
 export function replacedLeftovers(name: string, host: string | undefined): string[] {
-  try {
-    const out = execFileSync("docker", ["ps", "--all", "--filter", `name=^/${name}-old-[0-9a-f]{12}$`, "--format", "{{.Names}} ({{.State}})"], {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "ignore"],
-      env: host ? { ...process.env, DOCKER_HOST: host } : process.env,
-    });
-    return out.split("\n").filter((l) => l !== "").sort();
-  } catch {
-    return [];
-  }
+  const out = dockerOutput(["ps", "--all", "--filter", `name=^/${name}-old-[0-9a-f]{12}$`, "--format", "{{.Names}} ({{.State}})"], host) ?? "";
+  return out.split("\n").filter((l) => l !== "").sort();
 }
 
 export async function status(argv: string[], root: string, out: (line: string) => void): Promise<number> {
@@ -139,7 +136,8 @@ async function serviceStatus(root: string, head: string, deployed: DeployedStack
     host = plan?.host;
     drift = (plan?.containers ?? []).flatMap((c) => [
       ...containerDrift(c, inspect(c.name, host)).map((d) => `${c.service} ${d}`),
-      ...replacedLeftovers(c.name, host).map((old) => `${c.service}: ${old} is left from a start-first replacement that did not finish; the next up that succeeds removes it`),
+      // Only a start-first replacement renames the container it replaces.
+      ...(c.replace.order === "start-first" ? replacedLeftovers(c.name, host) : []).map((old) => `${c.service}: ${old} is left from a start-first replacement that did not finish; the next up that succeeds removes it`),
     ]);
     containers = drift.length === 0 ? "in sync" : drift.join("; ");
   }
