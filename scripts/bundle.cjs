@@ -21,14 +21,22 @@ function signature(file) {
   }
 }
 
+/** Whether every input the stamp lists still has its signature (an unreadable stamp: no). */
+function upToDate(root, stamp) {
+  let inputs;
+  try {
+    inputs = JSON.parse(fs.readFileSync(stamp, "utf8"));
+  } catch {
+    return false;
+  }
+  return Object.entries(inputs).every(([file, sig]) => signature(path.join(root, file)) === sig);
+}
+
 /** Path of the bundle of `entry` (relative to `root`), built first when missing or out of date. */
 function bundle(root, entry, name, options = {}) {
   const out = path.join(root, ".deploy", `${name}.cjs`);
   const stamp = `${out}.inputs.json`;
-  if (fs.existsSync(out) && fs.existsSync(stamp)) {
-    const inputs = JSON.parse(fs.readFileSync(stamp, "utf8"));
-    if (Object.entries(inputs).every(([file, sig]) => signature(path.join(root, file)) === sig)) return out;
-  }
+  if (fs.existsSync(out) && upToDate(root, stamp)) return out;
   const started = Date.now();
   const result = require("esbuild").buildSync({
     absWorkingDir: root,
@@ -58,8 +66,12 @@ function bundle(root, entry, name, options = {}) {
     const st = fs.statSync(path.join(root, file));
     if (Math.max(st.mtimeMs, st.ctimeMs) > started - TRUST_AFTER_MS) trusted = false;
   }
-  if (trusted) fs.writeFileSync(stamp, JSON.stringify(inputs));
-  else fs.rmSync(stamp, { force: true });
+  if (trusted) {
+    fs.writeFileSync(`${stamp}.${process.pid}`, JSON.stringify(inputs));
+    fs.renameSync(`${stamp}.${process.pid}`, stamp);
+  } else {
+    fs.rmSync(stamp, { force: true });
+  }
   return out;
 }
 

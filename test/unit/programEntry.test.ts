@@ -50,6 +50,19 @@ describe("program entry: the bundle", () => {
     }
   });
 
+  it("builds again when its stamp cannot be read (a run cut short while writing it)", () => {
+    const root = project();
+    try {
+      settle();
+      const out = bundle(root, "index.ts", "program", { packages: "external" });
+      fs.writeFileSync(`${out}.inputs.json`, "{\"index.ts\": ");
+      fs.writeFileSync(path.join(root, "src", "answer.ts"), "export const answer: number = 43;\n");
+      assert.equal(run(bundle(root, "index.ts", "program", { packages: "external" })), "43 from the package");
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it("does not trust a source written in the two seconds before its build: the next run builds again", () => {
     const root = project();
     try {
