@@ -91,14 +91,33 @@ export async function endProcess(child: ChildProcess): Promise<void> {
 const PORTS = new Map<number, number>();
 const FIXTURE_PORTS = [18080, 18081];
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * A host port free now and kept free: chosen below the kernel's ephemeral range, so that no outgoing
+ * connection (the engine's gRPC, the Docker API, a test's fetch) takes it between the choice and the
+ * moment a container or server listens on it, which happened with ports the kernel handed out.
+ * Random, so that test files running side by side rarely try the same one; each try is checked by
+ * listening on it.
+ */
+export async function freePort(): Promise<number> {
+  const [low, high] = [20000, Math.min(ephemeralPortsStart(), 32768) - 1];
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = low + Math.floor(Math.random() * (high - low + 1));
+    if (!HANDED_OUT.has(port) && await canListen(port)) { HANDED_OUT.add(port); return port; }
+  }
+  throw new Error(`no free host port between ${low} and ${high} after 200 tries`);
+}
+const HANDED_OUT = new Set<number>();
+
+function ephemeralPortsStart(): number {
+  try { return Number(fs.readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]) || 32768; }
+  catch { return 32768; }
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
   });
 }
 
