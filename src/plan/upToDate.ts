@@ -38,7 +38,7 @@ export function expectationOf(plan: DeploymentPlan, fingerprints: Fingerprints):
 
 export function compareWithDeployed(expected: Expectation, state: DeployedState, docker: DockerView): Verdict {
   const reasons = [...stateReasons(state), ...fingerprintReasons(expected.fingerprints, state.fingerprints)];
-  const drift = driftReasons(expected, docker);
+  const drift = driftReasons(expected, state, docker);
   if (reasons.length + drift.length === 0) return { upToDate: true };
   return { upToDate: false, refresh: drift.length > 0, reasons: [...reasons, ...drift] };
 }
@@ -65,17 +65,28 @@ function fingerprintReasons(expected: Fingerprints, deployed: Fingerprints | und
   return reasons;
 }
 
-/** What Docker runs that differs from what the state says (a change by hand): a refresh reads it back. */
-function driftReasons(expected: Expectation, docker: DockerView): string[] {
+/**
+ * What Docker runs that differs from what the state says (a change by hand): a refresh reads it back.
+ * A container is compared with the inputs hash the state holds for it, not with the checkout's: in a
+ * folder changed since the last up, the container deployed is expected to differ from the checkout.
+ * What the state does not hold yet (new in a changed folder) is the engine's to create, not drift;
+ * a network or volume of an unchanged folder is checked even when the state does not hold it (the
+ * networks compose calls external are looked up by name, not declared).
+ */
+function driftReasons(expected: Expectation, state: DeployedState, docker: DockerView): string[] {
+  const unchanged = (folder: string): boolean => state.fingerprints?.folders[folder] === expected.fingerprints.folders[folder];
   const reasons: string[] = [];
   for (const c of expected.containers) {
+    const deployedHash = state.resources.containers.has(c.name) ? state.resources.containers.get(c.name) : unchanged(c.folder) ? c.inputsHash : null;
+    if (deployedHash === null) continue;
     const running = docker.containers.get(c.name);
     if (!running) reasons.push(`${c.folder}: container ${c.name} is gone`);
-    else if (running.labels[LABELS.inputs] !== c.inputsHash) reasons.push(`${c.folder}: container ${c.name} is not the one deployed (its ${LABELS.inputs} label differs)`);
+    else if (running.labels[LABELS.inputs] !== deployedHash) reasons.push(`${c.folder}: container ${c.name} is not the one deployed (its ${LABELS.inputs} label differs)`);
     else if (running.state !== "running" && !c.mayStop) reasons.push(`${c.folder}: container ${c.name} is ${running.state}`);
     else if (!docker.imageIds.has(running.imageId)) reasons.push(`${c.folder}: the image of container ${c.name} is gone`);
   }
-  for (const n of expected.networks) if (!docker.networks.has(n.name)) reasons.push(`${n.folder}: network ${n.name} is gone`);
-  for (const v of expected.volumes) if (!docker.volumes.has(v.name)) reasons.push(`${v.folder}: volume ${v.name} is gone`);
+  const checked = (held: ReadonlySet<string>) => (o: { folder: string; name: string }): boolean => held.has(o.name) || unchanged(o.folder);
+  for (const n of expected.networks.filter(checked(state.resources.networks))) if (!docker.networks.has(n.name)) reasons.push(`${n.folder}: network ${n.name} is gone`);
+  for (const v of expected.volumes.filter(checked(state.resources.volumes))) if (!docker.volumes.has(v.name)) reasons.push(`${v.folder}: volume ${v.name} is gone`);
   return reasons;
 }

@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { gunzipSync } from "node:zlib";
 import { Fingerprints } from "../environment/fingerprint";
+import { LABELS } from "../environment/labels";
 import { readDirectoryLocks } from "../state/directoryLocks";
 
 /**
@@ -18,6 +19,19 @@ export interface DeployedState {
   readonly locks: number;
   /** The newest update, refresh or destroy in the history, and how it ended. */
   readonly lastUpdate?: { readonly kind: string; readonly result: string };
+  /** The Docker objects the state holds, by name: each container with its inputs hash label (undefined when it has none). */
+  readonly resources: DeployedResources;
+}
+
+export interface DeployedResources {
+  readonly containers: ReadonlyMap<string, string | undefined>;
+  readonly networks: ReadonlySet<string>;
+  readonly volumes: ReadonlySet<string>;
+}
+
+interface CheckpointResource {
+  readonly type?: string;
+  readonly outputs?: Record<string, unknown>;
 }
 
 /** The stack's state, or why it cannot be read here (then the engine decides). */
@@ -27,7 +41,7 @@ export function readDeployedState(directory: string, project: string, stack: str
   if (!file) return `no state of stack ${stack} in ${directory}`;
   const bytes = fs.readFileSync(file);
   const checkpoint = JSON.parse((file.endsWith(".gz") ? gunzipSync(bytes) : bytes).toString("utf8")) as {
-    checkpoint?: { latest?: { resources?: { type?: string; outputs?: Record<string, unknown> }[]; pending_operations?: unknown[] } };
+    checkpoint?: { latest?: { resources?: CheckpointResource[]; pending_operations?: unknown[] } };
   };
   const latest = checkpoint.checkpoint?.latest;
   if (!latest) return `the state of stack ${stack} holds no deployment`;
@@ -37,6 +51,24 @@ export function readDeployedState(directory: string, project: string, stack: str
     pendingOperations: latest.pending_operations?.length ?? 0,
     locks: readDirectoryLocks(directory, project, stack).length,
     lastUpdate: lastHistoryEntry(path.join(directory, ".pulumi/history", project, stack)),
+    resources: dockerResources(latest.resources ?? []),
+  };
+}
+
+/** The docker provider's containers, networks and volumes in a checkpoint, by their `name` output. */
+function dockerResources(resources: readonly CheckpointResource[]): DeployedResources {
+  const named = (type: string): [string, Record<string, unknown>][] => resources
+    .filter((r) => r.type === type && typeof r.outputs?.name === "string")
+    .map((r) => [r.outputs!.name as string, r.outputs!]);
+  const inputsLabel = (outputs: Record<string, unknown>): string | undefined => {
+    const labels = Array.isArray(outputs.labels) ? (outputs.labels as { label?: unknown; value?: unknown }[]) : [];
+    const value = labels.find((l) => l.label === LABELS.inputs)?.value;
+    return typeof value === "string" ? value : undefined;
+  };
+  return {
+    containers: new Map(named("docker:index/container:Container").map(([name, outputs]) => [name, inputsLabel(outputs)])),
+    networks: new Set(named("docker:index/network:Network").map(([name]) => name)),
+    volumes: new Set(named("docker:index/volume:Volume").map(([name]) => name)),
   };
 }
 

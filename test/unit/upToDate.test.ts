@@ -17,7 +17,10 @@ const EXPECTED: Expectation = {
   networks: [{ folder: "web", name: "proxy" }],
   volumes: [{ folder: "app", name: "pica-app-data" }],
 };
-const SETTLED: DeployedState = { fingerprints: EXPECTED.fingerprints, pendingOperations: 0, locks: 0, lastUpdate: { kind: "update", result: "succeeded" } };
+const SETTLED: DeployedState = {
+  fingerprints: EXPECTED.fingerprints, pendingOperations: 0, locks: 0, lastUpdate: { kind: "update", result: "succeeded" },
+  resources: { containers: new Map([["pica-web", "h-web"], ["pica-migrate", "h-migrate"]]), networks: new Set(), volumes: new Set(["pica-app-data"]) },
+};
 function dockerWith(change: (d: { containers: Map<string, { labels: Record<string, string>; state: string; imageId: string }>; imageIds: Set<string>; networks: Set<string>; volumes: Set<string> }) => void = () => undefined): DockerView {
   const d = {
     containers: new Map([
@@ -63,6 +66,24 @@ describe("no-change check: the verdict", () => {
     assert.equal(drifted((d) => d.imageIds.delete("sha256:1")), "web: the image of container pica-web is gone");
     assert.equal(drifted((d) => d.networks.delete("proxy")), "web: network proxy is gone");
     assert.equal(drifted((d) => d.volumes.delete("pica-app-data")), "app: volume pica-app-data is gone");
+  });
+
+  it("in a folder changed since the last up, compares Docker with what the state holds, not with the checkout", () => {
+    // web's compose file changed: its container will be replaced, and runs the deployed one until then.
+    const changed: Expectation = {
+      ...EXPECTED,
+      fingerprints: { ...EXPECTED.fingerprints, folders: { ...EXPECTED.fingerprints.folders, web: "w2" } },
+      containers: [{ ...EXPECTED.containers[0], inputsHash: "h-web-2" }, EXPECTED.containers[1], { folder: "web", name: "pica-web-cache", inputsHash: "h-cache", mayStop: false }],
+      networks: [...EXPECTED.networks, { folder: "web", name: "pica-web-internal" }],
+    };
+    assert.deepEqual(compareWithDeployed(changed, SETTLED, dockerWith()), { upToDate: false, refresh: false, reasons: ["web: changed"] });
+    // What the state holds is still checked: replaced by hand, or gone.
+    const byHand = compareWithDeployed(changed, SETTLED, dockerWith((d) => d.containers.set("pica-web", { labels: { "dockerfiles.inputs": "h-web-2" }, state: "running", imageId: "sha256:1" })));
+    assert.deepEqual(byHand, { upToDate: false, refresh: true, reasons: ["web: changed", "web: container pica-web is not the one deployed (its dockerfiles.inputs label differs)"] });
+    assert.deepEqual(reasons(compareWithDeployed(changed, SETTLED, dockerWith((d) => d.containers.delete("pica-web")))), ["web: changed", "web: container pica-web is gone"]);
+    // A state that holds no inputs hash for a container (made by hand, or an older program) is drift.
+    const unlabelled: DeployedState = { ...SETTLED, resources: { ...SETTLED.resources, containers: new Map([["pica-web", undefined], ["pica-migrate", "h-migrate"]]) } };
+    assert.match(reasons(compareWithDeployed(EXPECTED, unlabelled, dockerWith())).join("\n"), /pica-web is not the one deployed/);
   });
 });
 
