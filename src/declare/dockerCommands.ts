@@ -1,4 +1,4 @@
-import * as command from "@pulumi/command";
+import { Command } from "./leanResources";
 import * as pulumi from "@pulumi/pulumi";
 import { BuiltImagePlan } from "../environment/plan";
 import { RegistrySettings } from "../settings";
@@ -60,7 +60,7 @@ docker image inspect --format '{{.Id}}' "$IMAGE"
  * Builds (and on prod pushes) a home-built image with the classic builder, from the files the program
  * listed. Replaced when the build hash changes; never deletes the image (a rollback reuses it).
  */
-export function imageBuild(name: string, who: string, img: BuiltImagePlan, registry: RegistrySettings, host: string | undefined, opts: pulumi.CustomResourceOptions): command.local.Command {
+export function imageBuild(name: string, who: string, img: BuiltImagePlan, registry: RegistrySettings, host: string | undefined, opts: pulumi.CustomResourceOptions): Command {
   const buildArgs = Object.keys(img.args).sort().map((k, i): [string, string] => [`BUILD_ARG_${i + 1}`, `${k}=${img.args[k]}`]);
   const environment: Record<string, pulumi.Input<string>> = {
     ...dockerHostEnv(host),
@@ -74,7 +74,7 @@ export function imageBuild(name: string, who: string, img: BuiltImagePlan, regis
     ...(img.push ? { PUSH: "1", REGISTRY: registry.server } : {}),
     ...(img.push && registry.username ? { REGISTRY_USER: registry.username, REGISTRY_PASSWORD: pulumi.secret(registry.password ?? "") } : {}),
   };
-  return new command.local.Command(name, {
+  return new Command(name, {
     interpreter: shell(BUILD_IMAGE),
     create: "build-image",
     environment,
@@ -143,8 +143,8 @@ exit 1
  * A failure names the service and shows its logs (and its last health check). Runs again whenever the
  * container is replaced; what depends on the container with that condition is created after it.
  */
-export function containerWait(until: "healthy" | "completed", name: string, who: string, container: pulumi.Output<string>, containerId: pulumi.Output<string>, timeoutSeconds: number, host: string | undefined, opts: pulumi.CustomResourceOptions): command.local.Command {
-  return new command.local.Command(name, {
+export function containerWait(until: "healthy" | "completed", name: string, who: string, container: pulumi.Output<string>, containerId: pulumi.Output<string>, timeoutSeconds: number, host: string | undefined, opts: pulumi.CustomResourceOptions): Command {
+  return new Command(name, {
     interpreter: shell(until === "healthy" ? WAIT_HEALTHY : WAIT_COMPLETED),
     create: `wait-${until}`,
     environment: { ...dockerHostEnv(host), WHO: who, CONTAINER: container, TIMEOUT: String(timeoutSeconds) },
@@ -167,9 +167,9 @@ docker network rm "$NETWORK" >/dev/null 2>&1 || echo "network $NETWORK left in p
  * A network compose calls external (Traefik's `proxy`) on a machine that may not have it: used when
  * it exists (a running Traefik, another project), created otherwise and then removed with the stack.
  */
-export function externalNetwork(name: string, network: string, host: string | undefined, opts: pulumi.CustomResourceOptions): command.local.Command {
+export function externalNetwork(name: string, network: string, host: string | undefined, opts: pulumi.CustomResourceOptions): Command {
   // One interpreter for both: `$1` is the operation.
-  return new command.local.Command(name, {
+  return new Command(name, {
     interpreter: shell(`if [ "$1" = ensure-network ]; then ${ENSURE_NETWORK}\nelse ${RELEASE_NETWORK}\nfi`),
     create: "ensure-network",
     delete: "release-network",

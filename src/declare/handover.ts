@@ -1,4 +1,4 @@
-import * as command from "@pulumi/command";
+import { Command } from "./leanResources";
 import * as pulumi from "@pulumi/pulumi";
 import { LABELS } from "../environment/labels";
 
@@ -70,8 +70,8 @@ export interface HandoverTarget {
 }
 
 /** Renames the running container the new one replaces (step 1). Triggered by what replaces it: its inputs and its image. */
-export function makeWay(name: string, target: HandoverTarget, host: string | undefined, opts: pulumi.CustomResourceOptions): command.local.Command {
-  return new command.local.Command(name, {
+export function makeWay(name: string, target: HandoverTarget, host: string | undefined, opts: pulumi.CustomResourceOptions): Command {
+  return new Command(name, {
     interpreter: ["/bin/bash", "-c", `set -euo pipefail\n${MAKE_WAY}`, "dockerfiles"],
     create: "make-way",
     environment: {
@@ -101,8 +101,8 @@ export interface HandoverOf {
   readonly stopGraceSeconds: number;
 }
 
-export function handover(name: string, target: HandoverOf, container: pulumi.Output<string>, containerId: pulumi.Output<string>, host: string | undefined, opts: pulumi.CustomResourceOptions): command.local.Command {
-  return new command.local.Command(name, {
+export function handover(name: string, target: HandoverOf, container: pulumi.Output<string>, containerId: pulumi.Output<string>, host: string | undefined, opts: pulumi.CustomResourceOptions): Command {
+  return new Command(name, {
     interpreter: ["/bin/bash", "-c", `set -euo pipefail\n${HANDOVER}`, "dockerfiles"],
     create: "handover",
     environment: {

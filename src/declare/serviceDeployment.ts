@@ -5,6 +5,7 @@ import { RegistrySettings, SnapshotSettings, StackKind } from "../settings";
 import { renderContainerSettings } from "../validate/containerSettings";
 import { containerWait, imageBuild } from "./dockerCommands";
 import { handover, makeWay } from "./handover";
+import { Container } from "./leanResources";
 import { snapshotBeforeReplace } from "./volumeSnapshots";
 
 export interface ServiceDeploymentArgs {
@@ -29,7 +30,7 @@ interface ImageRef {
 
 /** How a container is reached by the containers that depend on it. */
 interface Declared {
-  readonly container: docker.Container;
+  readonly container: Container;
   /** The health wait, for containers with a healthcheck. */
   readonly healthy?: pulumi.Resource;
   /** The wait for a one-shot container to exit with code 0, when another service depends on it so. */
@@ -162,7 +163,7 @@ export class ServiceDeployment extends pulumi.ComponentResource {
     // A job's container stops when done: the provider must not restart it at every update.
     const args = { ...containerArgs(c, refs.image, refs.networks, refs.volumes), ...(refs.job ? { mustRun: false } : {}) };
     const startFirst = c.replace.order === "start-first";
-    const container = new docker.Container(who, args, {
+    const container = new Container(who, args, {
       parent: this,
       dependsOn: after,
       // Stop-first. Start-first: created before the old one is deleted; make-way frees the name.

@@ -1,4 +1,3 @@
-import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { planDeployment } from "../pipeline";
@@ -14,6 +13,7 @@ import { programVersion } from "../read/programVersion";
 import { readSettings, RegistrySettings, StackSettings } from "../settings";
 import { backendMismatch, stackBackend } from "../state/backend";
 import { externalNetwork } from "./dockerCommands";
+import { Command } from "./leanResources";
 import { ServiceDeployment } from "./serviceDeployment";
 
 export interface ServiceOutputs {
@@ -82,8 +82,8 @@ export async function deployServices(root: string = process.cwd()): Promise<Stac
  * The stack's record key: 32 random bytes made once, at the stack's first `up`, and kept in its state
  * as a secret. Never logged; never made again (a new key would show every secret as changed once).
  */
-function declareRecordKey(): { key: pulumi.Output<string>; command: command.local.Command } {
-  const key = new command.local.Command("record-key", {
+function declareRecordKey(): { key: pulumi.Output<string>; command: Command } {
+  const key = new Command("record-key", {
     create: "od -An -N32 -tx1 /dev/urandom | tr -d ' \\n'",
     logging: "none",
   }, { additionalSecretOutputs: ["stdout"], ignoreChanges: ["create"] });

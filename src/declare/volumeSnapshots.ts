@@ -1,4 +1,4 @@
-import * as command from "@pulumi/command";
+import { Command } from "./leanResources";
 import * as pulumi from "@pulumi/pulumi";
 import { LABELS } from "../environment/applyStack";
 import { SnapshotSettings } from "../settings";
@@ -74,8 +74,8 @@ export interface SnapshotTarget {
  * inputs hash as the replacement, and a no-op when the container does not exist yet or already runs
  * those inputs. The container is stopped first (consistent data; it is about to be removed anyway).
  */
-export function snapshotBeforeReplace(name: string, target: SnapshotTarget, settings: SnapshotSettings, host: string | undefined, opts: pulumi.CustomResourceOptions): command.local.Command {
-  return new command.local.Command(name, {
+export function snapshotBeforeReplace(name: string, target: SnapshotTarget, settings: SnapshotSettings, host: string | undefined, opts: pulumi.CustomResourceOptions): Command {
+  return new Command(name, {
     interpreter: ["/bin/bash", "-c", `set -euo pipefail\n${TAKE_SNAPSHOT}\n${BEFORE_REPLACE}`, "dockerfiles"],
     create: "snapshot-before-replace",
     environment: {
