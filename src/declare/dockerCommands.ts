@@ -1,7 +1,7 @@
-import { Command } from "./leanResources";
 import * as pulumi from "@pulumi/pulumi";
 import { BuiltImagePlan } from "../environment/plan";
 import { RegistrySettings } from "../settings";
+import { Command } from "./leanResources";
 
 /**
  * What the docker provider cannot do the way this program needs, done with the docker CLI through

@@ -1,6 +1,6 @@
-import { Command } from "./leanResources";
 import * as pulumi from "@pulumi/pulumi";
 import { LABELS } from "../environment/labels";
+import { Command } from "./leanResources";
 
 /**
  * Start-first replacement (replaceOrder.ts), around the docker provider's create-before-delete:

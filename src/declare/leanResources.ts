@@ -15,7 +15,7 @@ import * as pulumi from "@pulumi/pulumi";
  * spent per resource, in time and in memory. The engine receives the same request either way: the
  * SDK sends only the properties that have a value, and their dependencies. What the classes add is
  * kept: the plugin version the resource asks for, and a command's replacement when a trigger changes
- * (test/unit/leanResources.test.ts compares both registrations).
+ * (test/mock/leanResources.test.ts compares both registrations).
  */
 
 /** The type tokens of the two classes (their `__pulumiType`, which their typings do not show). */

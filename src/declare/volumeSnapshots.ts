@@ -1,7 +1,7 @@
-import { Command } from "./leanResources";
 import * as pulumi from "@pulumi/pulumi";
 import { LABELS } from "../environment/applyStack";
 import { SnapshotSettings } from "../settings";
+import { Command } from "./leanResources";
 
 /**
  * Snapshots of data volumes, taken on the volume's own Docker host by a throwaway container running
