@@ -7,6 +7,7 @@
 "use strict";
 const path = require("node:path");
 const { bundle } = require("./bundle.cjs");
+const { quietSdkDebug } = require("./sdkDebug.cjs");
 const { plainStacksForTheSdk } = require("./sdkStacks.cjs");
 
 const root = path.resolve(__dirname, "..");
@@ -17,4 +18,6 @@ require("node:module").enableCompileCache?.(path.join(root, ".deploy", "compile-
 
 // The SDK's own stack captures, unmapped (scripts/sdkStacks.cjs): over a quarter of a preview's CPU time otherwise.
 plainStacksForTheSdk(path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [root] })));
+// The SDK's debug messages to the engine, one RPC per registration step, only with DEPLOY_SDK_DEBUG=1 (scripts/sdkDebug.cjs).
+quietSdkDebug(require(require.resolve("@pulumi/pulumi/log", { paths: [root] })), process.env);
 module.exports = require(bundle(root, "index.ts", "program", { packages: "external" }));

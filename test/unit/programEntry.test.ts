@@ -10,6 +10,7 @@ import * as vm from "node:vm";
 const load = createRequire(__filename);
 const { bundle } = load("../../scripts/bundle.cjs") as { bundle: (root: string, entry: string, name: string, options?: { packages?: "external" }) => string };
 const { plainStacksForTheSdk, SDK_FRAMES } = load("../../scripts/sdkStacks.cjs") as { plainStacksForTheSdk: (sdkDir: string) => void; SDK_FRAMES: number };
+const { quietSdkDebug } = load("../../scripts/sdkDebug.cjs") as { quietSdkDebug: (logModule: object, env: NodeJS.ProcessEnv) => boolean };
 
 /** A project whose entry imports a module of its own and an npm package. */
 function project(): string {
@@ -108,6 +109,40 @@ describe("program entry: the SDK's own stack captures", () => {
       assert.equal(errors.prepareStackTrace, undefined);
     } finally {
       errors.prepareStackTrace = saved;
+    }
+  });
+});
+
+describe("program entry: the SDK's debug messages", () => {
+  it("are dropped, unless DEPLOY_SDK_DEBUG=1; info, warnings and errors still reach the engine", async () => {
+    const sent: string[] = [];
+    const fake = () => ({
+      debug: (m: string) => { sent.push(`debug ${m}`); return Promise.resolve(); },
+      info: (m: string) => { sent.push(`info ${m}`); return Promise.resolve(); },
+      warn: (m: string) => { sent.push(`warn ${m}`); return Promise.resolve(); },
+    });
+    const quiet = fake();
+    assert.equal(quietSdkDebug(quiet, {}), true);
+    await quiet.debug("Registering resource");
+    await quiet.info("ignored keys");
+    await quiet.warn("uncommitted changes");
+    assert.deepEqual(sent, ["info ignored keys", "warn uncommitted changes"]);
+    const asked = fake();
+    assert.equal(quietSdkDebug(asked, { DEPLOY_SDK_DEBUG: "1" }), false);
+    await asked.debug("Registering resource");
+    assert.deepEqual(sent.slice(2), ["debug Registering resource"]);
+  });
+
+  it("are quieted on the module the SDK's own code and its `pulumi.log` call through", () => {
+    const logModule = load("@pulumi/pulumi/log") as { debug: unknown };
+    const runtimeLog = load("@pulumi/pulumi").log as { debug: unknown };
+    const saved = logModule.debug;
+    try {
+      quietSdkDebug(logModule, {});
+      assert.equal(runtimeLog.debug, logModule.debug, "pulumi.log is the module quieted");
+      assert.notEqual(logModule.debug, saved);
+    } finally {
+      logModule.debug = saved;
     }
   });
 });
