@@ -22,6 +22,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { LABELS } from "../environment/applyStack";
+import { dockerKindOf, inputsHashOf } from "../read/dockerResources";
 import { StackBackend } from "../state/backend";
 import { brokenCheckpoint, repairCheckpoint } from "../state/checkpointRepair";
 import { openStackWorkspace, PROJECT } from "../state/stackWorkspace";
@@ -53,24 +54,17 @@ interface Deployment {
   readonly pending_operations?: readonly { readonly type: string; readonly resource: StateResource }[];
 }
 
-const KINDS: Readonly<Record<string, PendingCreate["kind"]>> = {
-  "docker:index/container:Container": "container",
-  "docker:index/network:Network": "network",
-  "docker:index/volume:Volume": "volume",
-};
-
 /** The pending creates of a deployment (`pulumi stack export`), with the Docker host of each. */
 export function pendingCreates(deployment: Deployment): PendingCreate[] {
   const providers = new Map((deployment.resources ?? []).filter((r) => r.type.startsWith("pulumi:providers:")).map((r) => [`${r.urn}::${r.id}`, r]));
   return (deployment.pending_operations ?? []).filter((o) => o.type === "creating").map(({ resource: r }) => {
     const host = providers.get(r.provider ?? "")?.inputs?.host;
-    const labels = (r.inputs?.labels ?? []) as { label?: string; value?: string }[];
     return {
       urn: r.urn,
-      kind: KINDS[r.type] ?? "other",
+      kind: dockerKindOf(r.type) ?? "other",
       name: typeof r.inputs?.name === "string" ? r.inputs.name : undefined,
       host: typeof host === "string" && host !== "" ? host : undefined,
-      inputsHash: labels.find((l) => l.label === LABELS.inputs)?.value,
+      inputsHash: inputsHashOf(r.inputs?.labels),
     };
   });
 }

@@ -3,6 +3,7 @@ import { getVersion as commandPluginVersion } from "@pulumi/command/utilities";
 import * as docker from "@pulumi/docker";
 import { getVersion as dockerPluginVersion } from "@pulumi/docker/utilities";
 import * as pulumi from "@pulumi/pulumi";
+import { DOCKER_TYPES } from "../read/dockerResources";
 
 /**
  * The providers' containers and commands, registered with only the properties this program gives a
@@ -18,8 +19,7 @@ import * as pulumi from "@pulumi/pulumi";
  * (test/mock/leanResources.test.ts compares both registrations).
  */
 
-/** The type tokens of the two classes (their `__pulumiType`, which their typings do not show). */
-export const CONTAINER_TYPE = "docker:index/container:Container";
+/** The command class's type token (its `__pulumiType`, which its typings do not show); the container's is DOCKER_TYPES.container. */
 export const COMMAND_TYPE = "command:local:Command";
 
 /** The properties that have a value, then each output read back (the engine resolves it). */
@@ -35,7 +35,7 @@ export class Container extends pulumi.CustomResource {
   declare readonly name: pulumi.Output<string>;
 
   constructor(name: string, args: docker.ContainerArgs, opts: pulumi.CustomResourceOptions = {}) {
-    super(CONTAINER_TYPE, name, registeredProperties(args, ["name"]), pulumi.mergeOptions({ version: dockerPluginVersion() }, opts));
+    super(DOCKER_TYPES.container, name, registeredProperties(args, ["name"]), pulumi.mergeOptions({ version: dockerPluginVersion() }, opts));
   }
 }
 

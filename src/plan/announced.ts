@@ -1,3 +1,4 @@
+import { DOCKER_TYPES } from "../read/dockerResources";
 import { StackPlan } from "./changes";
 import { Unannounced } from "./report";
 
@@ -8,7 +9,6 @@ export interface EngineChange {
   readonly op: string;
 }
 
-const CONTAINER = "docker:index/container:Container";
 const REPLACE_OPS = new Set(["replace", "create-replacement", "delete-replaced"]);
 
 /**
@@ -52,7 +52,7 @@ export function unannouncedChanges(plan: StackPlan, engine: readonly EngineChang
     if (e.type.startsWith("pulumi:providers:")) return !stackLevel;
     if (names.has(e.name)) {
       const ops = names.get(e.name);
-      return ops !== undefined && e.type === CONTAINER && !ops.has(e.op);
+      return ops !== undefined && e.type === DOCKER_TYPES.container && !ops.has(e.op);
     }
     return !prefixes.some((p) => e.name.startsWith(p) || e.name === p);
   });

@@ -2,8 +2,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { gunzipSync } from "node:zlib";
 import { Fingerprints } from "../environment/fingerprint";
-import { LABELS } from "../environment/labels";
 import { readDirectoryLocks } from "../state/directoryLocks";
+import { DOCKER_TYPES, inputsHashOf } from "./dockerResources";
 
 /**
  * What a stack's state in a directory backend says was deployed, read from Pulumi's files without the
@@ -60,15 +60,10 @@ function dockerResources(resources: readonly CheckpointResource[]): DeployedReso
   const named = (type: string): [string, Record<string, unknown>][] => resources
     .filter((r) => r.type === type && typeof r.outputs?.name === "string")
     .map((r) => [r.outputs!.name as string, r.outputs!]);
-  const inputsLabel = (outputs: Record<string, unknown>): string | undefined => {
-    const labels = Array.isArray(outputs.labels) ? (outputs.labels as { label?: unknown; value?: unknown }[]) : [];
-    const value = labels.find((l) => l.label === LABELS.inputs)?.value;
-    return typeof value === "string" ? value : undefined;
-  };
   return {
-    containers: new Map(named("docker:index/container:Container").map(([name, outputs]) => [name, inputsLabel(outputs)])),
-    networks: new Set(named("docker:index/network:Network").map(([name]) => name)),
-    volumes: new Set(named("docker:index/volume:Volume").map(([name]) => name)),
+    containers: new Map(named(DOCKER_TYPES.container).map(([name, outputs]) => [name, inputsHashOf(outputs.labels)])),
+    networks: new Set(named(DOCKER_TYPES.network).map(([name]) => name)),
+    volumes: new Set(named(DOCKER_TYPES.volume).map(([name]) => name)),
   };
 }
 

@@ -9,7 +9,8 @@ import { before, describe, it } from "node:test";
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { Command, COMMAND_TYPE, Container, CONTAINER_TYPE } from "../../src/declare/leanResources";
+import { Command, COMMAND_TYPE, Container } from "../../src/declare/leanResources";
+import { DOCKER_TYPES } from "../../src/read/dockerResources";
 
 const requests = new Map<string, Record<string, unknown>>();
 const outputs = new Map<string, Record<string, unknown>>();
@@ -60,8 +61,8 @@ describe("lean provider resources: the engine receives what the typed classes se
     const lean = new Container("lean", args("web"), opts);
     await settled();
     assert.deepEqual(withoutName("lean"), withoutName("typed"));
-    assert.equal(requests.get("lean")!.type, CONTAINER_TYPE);
-    assert.equal((docker.Container as unknown as { __pulumiType: string }).__pulumiType, CONTAINER_TYPE);
+    assert.equal(requests.get("lean")!.type, DOCKER_TYPES.container);
+    assert.equal((docker.Container as unknown as { __pulumiType: string }).__pulumiType, DOCKER_TYPES.container);
     assert.equal(await new Promise((resolve) => lean.name.apply(resolve)), "pica-web");
     assert.equal(await new Promise((resolve) => lean.id.apply(resolve)), "lean-id");
   });
