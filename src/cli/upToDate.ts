@@ -5,9 +5,12 @@
  *   0 nothing to do (one line says so)   3 the engine must run (the reasons follow)
  *   4 the engine must run with --refresh: Docker drifted from the state (a container removed, stopped…)
  *   5 cannot tell here (a shared backend, an ssh:// host, encrypted settings…): the engine decides
+ * With 3, when only folders changed, the folders the engine may leave out (src/plan/leftOut.ts) are
+ * written to <left-out file>: UNCHANGED_FOLDERS_ENV's value on the first line, then `pulumi up`'s
+ * --exclude arguments, one per line (empty when none).
  * What it computed from the checkout is kept in .deploy/ with what it read (README, "Performance"):
  * the next run compares file signatures instead of parsing every compose file again.
- * Usage: node scripts/up-to-date.cjs <stack>   (runs it bundled: scripts/bundle.cjs)
+ * Usage: node scripts/up-to-date.cjs <stack> [<left-out file>]   (runs it bundled: scripts/bundle.cjs)
  */
 import { execFileSync } from "node:child_process";
 import { createHmac } from "node:crypto";
@@ -17,6 +20,7 @@ import { readDeployedState } from "../read/deployedState";
 import { readDockerEngine } from "../read/dockerEngine";
 import { readFingerprintKey } from "../read/fingerprintKey";
 import { changedSince, RecordedReads, RecordingView } from "../read/recordedReads";
+import { excludable, excludeArgs, unchangedFoldersValue } from "../plan/leftOut";
 import { compareWithDeployed } from "../plan/upToDate";
 import type { Expected } from "./checkoutExpectation";
 
@@ -73,7 +77,7 @@ async function expected(root: string, stack: string, key: string): Promise<Expec
   return computed;
 }
 
-export async function upToDate(root: string, stack: string, out: (line: string) => void): Promise<number> {
+export async function upToDate(root: string, stack: string, out: (line: string) => void, leftOutFile?: string): Promise<number> {
   const started = process.hrtime.bigint();
   const key = readFingerprintKey(root, { create: false });
   const exp = key ? await expected(root, stack, key) : "this machine has no fingerprint key yet (the first up makes it)";
@@ -91,13 +95,22 @@ export async function upToDate(root: string, stack: string, out: (line: string) 
   }
   out(`deploy: changes on stack ${stack}${verdict.refresh ? " (Docker drifted: the engine refreshes first)" : ""}:`);
   for (const r of verdict.reasons) out(`  ${r}`);
+  if (leftOutFile) writeLeftOut(leftOutFile, stack, exp.expectation.fingerprints.folders, verdict.unchanged, out);
   return verdict.refresh ? EXIT.refresh : EXIT.engine;
+}
+
+/** What deploy.sh passes the engine to leave the unchanged folders out; an empty file when none may be. */
+function writeLeftOut(file: string, stack: string, fingerprints: Readonly<Record<string, string>>, unchanged: readonly string[], out: (line: string) => void): void {
+  const folders = unchanged.filter(excludable);
+  const lines = folders.length === 0 ? [] : [unchangedFoldersValue(fingerprints, folders), ...folders.flatMap((f) => excludeArgs(PROJECT, stack, f))];
+  fs.writeFileSync(file, lines.map((l) => `${l}\n`).join(""));
+  if (folders.length > 0) out(`deploy: the engine leaves out the ${folders.length} unchanged service folder(s) (pulumi up --exclude): their resources stay as deployed`);
 }
 
 /** Run by scripts/up-to-date.cjs (bundled): `<stack>`, the exit code. */
 export async function main(argv: string[]): Promise<number> {
   try {
-    return await upToDate(process.cwd(), argv[0] ?? "test", (l) => console.log(l));
+    return await upToDate(process.cwd(), argv[0] ?? "test", (l) => console.log(l), argv[1]);
   } catch (e) {
     // A check that cannot finish decides nothing: the engine runs.
     console.log(`deploy: the engine decides (the no-change check failed: ${(e as Error).message})`);

@@ -5,11 +5,13 @@ import { formatProblem, hasErrors, sortProblems } from "../problems";
 import { RevisionError } from "../read/gitRevision";
 import { openServiceSource, ServiceSource } from "../read/serviceSource";
 import { prodStacksIn } from "../read/stackFile";
-import { DeploymentPlan } from "../environment/plan";
+import { DeploymentPlan, ServicePlan } from "../environment/plan";
 import { deploymentFingerprints, Fingerprints } from "../environment/fingerprint";
 import { keyedHash, recordService, ServiceRecord } from "../environment/record";
 import { readFingerprintKey } from "../read/fingerprintKey";
+import { readEngineArgs } from "../read/engineArgs";
 import { programVersion } from "../read/programVersion";
+import { engineScope, STACK_RESOURCE_NAMES, UNCHANGED_FOLDERS_ENV } from "../plan/leftOut";
 import { readSettings, RegistrySettings, StackSettings } from "../settings";
 import { backendMismatch, stackBackend } from "../state/backend";
 import { externalNetwork } from "./dockerCommands";
@@ -31,37 +33,39 @@ export interface StackOutputs {
   readonly services: Record<string, ServiceOutputs>;
   readonly recordKey: pulumi.Output<string>;
   /** What this `up` deployed, as keyed digests; known only once every container and image is. */
-  readonly fingerprints: pulumi.Output<Fingerprints>;
+  readonly fingerprints?: pulumi.Output<Fingerprints>;
 }
 
 /**
  * The Pulumi edge: reads the stack's config, runs the pure pipeline over the working tree (or the
  * git revision `servicesRef` names), reports every problem, and declares one ServiceDeployment per
- * service folder. Nothing is declared when any folder is invalid.
+ * service folder, except those the engine leaves out (src/plan/leftOut.ts). Nothing is declared when
+ * any folder is invalid.
  */
-export async function deployServices(root: string = process.cwd()): Promise<StackOutputs> {
+export async function deployServices(root: string = process.cwd(), engineArgs: string[] | undefined = readEngineArgs()): Promise<StackOutputs> {
   const { settings, source, plan } = await planStack(root);
   const fingerprints = deploymentFingerprints({ plan, settings, program: programVersion(root), revision: source.revision?.sha }, readFingerprintKey(root, { create: true })!);
+  const scope = engineScope(engineArgs, process.env[UNCHANGED_FOLDERS_ENV], { project: pulumi.getProject(), stack: pulumi.getStack() }, fingerprints);
+  if (scope.changedSinceCheck.length > 0) {
+    throw new pulumi.RunError(`${scope.changedSinceCheck.map((f) => `services/${f}`).join(", ")} changed after deploy's no-change check, which left it out of this run: nothing was changed; run bash scripts/deploy.sh again`);
+  }
   // Read before declaring anything: one git query per folder, run side by side.
   const lastChanges = new Map(await Promise.all(plan.services.map(async (s) => [s.folder, await source.lastChangeOf(s.dir)] as const)));
   const { key: recordKey, command: recordKeyCommand } = declareRecordKey();
   const machines = new Machines(settings.registry, plan);
+  // Every machine's provider and external networks, whichever of its folders are declared.
+  for (const s of plan.services) {
+    machines.provider(s.host);
+    machines.externalNetworks(s.host);
+  }
   const outputs: Record<string, ServiceOutputs> = {};
   const deployments: ServiceDeployment[] = [];
   for (const service of plan.services) {
-    const provider = machines.provider(service.host);
-    const deployment = new ServiceDeployment(
-      service.folder,
-      { plan: service, kind: plan.kind, stack: settings.stack, handoverSeconds: settings.handoverSeconds, registry: settings.registry, externalNetworks: machines.externalNetworks(service.host), snapshots: plan.snapshots },
-      provider ? { providers: { docker: provider } } : undefined,
-    );
-    for (const k of service.keys) {
-      if (k.ignored.length > 0) void pulumi.log.info(`${service.dir}: ${k.scope}: ignored ${k.ignored.map((i) => `${i.key} (${i.reason})`).join(", ")}`, deployment);
-    }
-    deployments.push(deployment);
+    const declared = scope.leftOut.has(service.folder) ? leftOutOutputs(service) : declareFolder(service, plan, settings, machines);
+    if (declared instanceof ServiceDeployment) deployments.push(declared);
     outputs[service.folder] = {
-      containers: deployment.containers,
-      images: deployment.images,
+      containers: declared.containers,
+      images: declared.images,
       revision: source.revision?.sha,
       lastChange: lastChanges.get(service.folder),
       // An HMAC with a random key reveals nothing of the secret it hashes: the record stays plain.
@@ -72,10 +76,36 @@ export async function deployServices(root: string = process.cwd()): Promise<Stac
     // `pulumi destroy` on prod must not run by accident: this protected resource depends on every
     // service and on the record key, so a destroy would delete it first, and it refuses before
     // anything else is touched.
-    new DestroyGuard("prod-destroy-guard", { dependsOn: [...deployments, recordKeyCommand], protect: true });
+    new DestroyGuard(STACK_RESOURCE_NAMES.destroyGuard, { dependsOn: [...deployments, recordKeyCommand], protect: true });
   }
   const done = Object.values(outputs).flatMap((o) => [...Object.values(o.containers), ...Object.values(o.images)]);
-  return { services: outputs, recordKey: pulumi.secret(recordKey), fingerprints: pulumi.all(done).apply(() => fingerprints) };
+  // A run that deploys part of the checkout records no fingerprints: the next deploy runs the engine.
+  return { services: outputs, recordKey: pulumi.secret(recordKey), fingerprints: scope.partial ? undefined : pulumi.all(done).apply(() => fingerprints) };
+}
+
+/** One folder's component, on its machine's provider, with the machine's external networks. */
+function declareFolder(service: ServicePlan, plan: DeploymentPlan, settings: StackSettings, machines: Machines): ServiceDeployment {
+  const provider = machines.provider(service.host);
+  const deployment = new ServiceDeployment(
+    service.folder,
+    { plan: service, kind: plan.kind, stack: settings.stack, handoverSeconds: settings.handoverSeconds, registry: settings.registry, externalNetworks: machines.externalNetworks(service.host), snapshots: plan.snapshots },
+    provider ? { providers: { docker: provider } } : undefined,
+  );
+  for (const k of service.keys) {
+    if (k.ignored.length > 0) void pulumi.log.info(`${service.dir}: ${k.scope}: ignored ${k.ignored.map((i) => `${i.key} (${i.reason})`).join(", ")}`, deployment);
+  }
+  return deployment;
+}
+
+/**
+ * A folder the engine leaves out: nothing declared; its outputs as its component gives them (each
+ * container's Docker name, each home-built image's name), from its plan, which is the one deployed.
+ */
+function leftOutOutputs(service: ServicePlan): Pick<ServiceDeployment, "containers" | "images"> {
+  return {
+    containers: Object.fromEntries(service.containers.map((c) => [c.service, pulumi.output(c.name)])),
+    images: Object.fromEntries(service.builtImages.map((i) => [i.service, pulumi.output(i.imageName)])),
+  };
 }
 
 /**
@@ -83,7 +113,7 @@ export async function deployServices(root: string = process.cwd()): Promise<Stac
  * as a secret. Never logged; never made again (a new key would show every secret as changed once).
  */
 function declareRecordKey(): { key: pulumi.Output<string>; command: Command } {
-  const key = new Command("record-key", {
+  const key = new Command(STACK_RESOURCE_NAMES.recordKey, {
     create: "od -An -N32 -tx1 /dev/urandom | tr -d ' \\n'",
     logging: "none",
   }, { additionalSecretOutputs: ["stdout"], ignoreChanges: ["create"] });
@@ -138,7 +168,7 @@ class Machines {
     if (!this.providers.has(host)) {
       const { server, username, password } = this.registry;
       const registryAuth = username && password ? [{ address: server, username, password: pulumi.secret(password) }] : undefined;
-      this.providers.set(host, new docker.Provider(`host/${machineName(host)}`, { host, registryAuth }));
+      this.providers.set(host, new docker.Provider(`${STACK_RESOURCE_NAMES.hosts}/${machineName(host)}`, { host, registryAuth }));
     }
     return this.providers.get(host);
   }
@@ -150,7 +180,7 @@ class Machines {
       if (this.plan.createExternalNetworks) {
         const needed = new Set(this.plan.services.filter((s) => s.host === host).flatMap((s) => s.networks.filter((n) => !n.managed).map((n) => n.name)));
         for (const name of [...needed].sort()) {
-          made.set(name, externalNetwork(host === undefined ? `external/${name}` : `external/${machineName(host)}/${name}`, name, host, {}));
+          made.set(name, externalNetwork(`${STACK_RESOURCE_NAMES.externalNetworks}/${host === undefined ? "" : `${machineName(host)}/`}${name}`, name, host, {}));
         }
       }
       this.networks.set(key, made);

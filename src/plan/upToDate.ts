@@ -14,7 +14,7 @@ import { DockerView } from "../read/dockerEngine";
  */
 export type Verdict =
   | { readonly upToDate: true }
-  | { readonly upToDate: false; readonly refresh: boolean; readonly reasons: readonly string[] };
+  | { readonly upToDate: false; readonly refresh: boolean; readonly reasons: readonly string[]; readonly unchanged: readonly string[] };
 
 /** What the checkout deploys, as far as the check compares it: small enough to keep between runs. */
 export interface Expectation {
@@ -40,7 +40,17 @@ export function compareWithDeployed(expected: Expectation, state: DeployedState,
   const reasons = [...stateReasons(state), ...fingerprintReasons(expected.fingerprints, state.fingerprints)];
   const drift = driftReasons(expected, state, docker);
   if (reasons.length + drift.length === 0) return { upToDate: true };
-  return { upToDate: false, refresh: drift.length > 0, reasons: [...reasons, ...drift] };
+  return { upToDate: false, refresh: drift.length > 0, reasons: [...reasons, ...drift], unchanged: drift.length > 0 ? [] : unchangedFolders(expected.fingerprints, state) };
+}
+
+/**
+ * The folders the engine may leave out (src/plan/leftOut.ts): those deployed as the checkout has them,
+ * when only folders changed (the state settled, the program, settings and commit the same).
+ */
+function unchangedFolders(expected: Fingerprints, state: DeployedState): string[] {
+  const deployed = state.fingerprints;
+  if (stateReasons(state).length > 0 || !deployed || deployed.stack !== expected.stack) return [];
+  return Object.keys(expected.folders).filter((f) => deployed.folders[f] === expected.folders[f]).sort();
 }
 
 function stateReasons(state: DeployedState): string[] {
@@ -53,7 +63,7 @@ function stateReasons(state: DeployedState): string[] {
 }
 
 function fingerprintReasons(expected: Fingerprints, deployed: Fingerprints | undefined): string[] {
-  if (!deployed) return ["the last up recorded no fingerprints (never deployed, or by an older version of this program)"];
+  if (!deployed) return ["the last up recorded no fingerprints (never deployed, deployed by an older version of this program, or a targeted up: --target, --exclude)"];
   const reasons: string[] = [];
   if (deployed.stack !== expected.stack) reasons.push("the program, the stack's settings or the commit changed since the last up");
   const folders = [...new Set([...Object.keys(expected.folders), ...Object.keys(deployed.folders)])].sort();

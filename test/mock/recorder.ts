@@ -23,6 +23,8 @@ export interface Declared {
   resources: DeclaredResource[];
   calls: { token: string; inputs: Record<string, any> }[];
   outputs: Record<string, any>;
+  /** The stack's `fingerprints` output (undefined when the program records none). */
+  fingerprints?: any;
 }
 
 /** Secret inputs reach mocks wrapped in Pulumi's secret envelope; this tells them apart. */
@@ -43,7 +45,11 @@ function fakeDigest(s: string): string {
   return `sha256:${h.toString(16).padStart(8, "0")}`;
 }
 
-export async function runProgram(stack: string, config: Record<string, unknown>, opts: { cwd?: string; secretKeys?: string[] } = {}): Promise<Declared> {
+/**
+ * `engineArgs`: the arguments of the `pulumi` command the program reads (src/read/engineArgs.ts);
+ * without them, it reads its own ancestors, where there is no `pulumi` command.
+ */
+export async function runProgram(stack: string, config: Record<string, unknown>, opts: { cwd?: string; secretKeys?: string[]; engineArgs?: string[] } = {}): Promise<Declared> {
   const declared: Declared = { resources: [], calls: [], outputs: {} };
   const byName = new Map<string, DeclaredResource>();
   void pulumi.runtime.setMocks(
@@ -99,9 +105,11 @@ export async function runProgram(stack: string, config: Record<string, unknown>,
   const previous = process.cwd();
   process.chdir(opts.cwd ?? REPO_ROOT);
   try {
-    const program = require(path.join(REPO_ROOT, "index.ts"));
+    const program = opts.engineArgs ? await require(path.join(REPO_ROOT, "src/declare/stack.ts")).deployServices(process.cwd(), opts.engineArgs) : require(path.join(REPO_ROOT, "index.ts"));
     const services = await program.services;
     declared.outputs = await new Promise((resolve) => pulumi.output(services).apply(resolve));
+    const fingerprints = await program.fingerprints;
+    declared.fingerprints = fingerprints && (await new Promise((resolve) => pulumi.output(fingerprints).apply(resolve)));
   } finally {
     process.chdir(previous);
   }

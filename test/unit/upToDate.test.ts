@@ -43,7 +43,23 @@ describe("no-change check: the verdict", () => {
 
   it("names each changed, new or dropped folder, and a change of program, settings or commit", () => {
     const v = compareWithDeployed({ ...EXPECTED, fingerprints: { stack: "s2", folders: { web: "w2", db: "d1" } } }, SETTLED, dockerWith());
-    assert.deepEqual(v, { upToDate: false, refresh: false, reasons: ["the program, the stack's settings or the commit changed since the last up", "app: no longer deployed", "db: new service folder", "web: changed"] });
+    assert.deepEqual(v, { upToDate: false, refresh: false, reasons: ["the program, the stack's settings or the commit changed since the last up", "app: no longer deployed", "db: new service folder", "web: changed"], unchanged: [] });
+  });
+
+  it("names the folders the engine may leave out: deployed as the checkout has them, when only folders changed", () => {
+    const webChanged: Expectation = { ...EXPECTED, fingerprints: { stack: "s1", folders: { web: "w2", app: "a1", db: "d1" } } };
+    assert.deepEqual(compareWithDeployed(webChanged, SETTLED, dockerWith()), { upToDate: false, refresh: false, reasons: ["db: new service folder", "web: changed"], unchanged: ["app"] });
+    const appDropped: Expectation = { ...EXPECTED, fingerprints: { stack: "s1", folders: { web: "w1" } }, containers: [EXPECTED.containers[0]], volumes: [] };
+    assert.deepEqual(compareWithDeployed(appDropped, SETTLED, dockerWith()), { upToDate: false, refresh: false, reasons: ["app: no longer deployed"], unchanged: ["web"] });
+    // None when the rest changed too, the state is not settled, or Docker drifted (the engine reads every folder back).
+    const unchangedOf = (e: Expectation, s: DeployedState, d: DockerView): readonly string[] | undefined => {
+      const v = compareWithDeployed(e, s, d);
+      return v.upToDate ? undefined : v.unchanged;
+    };
+    assert.deepEqual(unchangedOf({ ...webChanged, fingerprints: { ...webChanged.fingerprints, stack: "s2" } }, SETTLED, dockerWith()), []);
+    assert.deepEqual(unchangedOf(webChanged, { ...SETTLED, pendingOperations: 1 }, dockerWith()), []);
+    assert.deepEqual(unchangedOf(webChanged, { ...SETTLED, lastUpdate: { kind: "update", result: "failed" } }, dockerWith()), []);
+    assert.deepEqual(unchangedOf(webChanged, SETTLED, dockerWith((d) => d.volumes.delete("pica-app-data"))), []);
   });
 
   it("runs the engine when the state is not settled: a lock, pending operations, a failed last update, no fingerprints", () => {
@@ -76,10 +92,10 @@ describe("no-change check: the verdict", () => {
       containers: [{ ...EXPECTED.containers[0], inputsHash: "h-web-2" }, EXPECTED.containers[1], { folder: "web", name: "pica-web-cache", inputsHash: "h-cache", mayStop: false }],
       networks: [...EXPECTED.networks, { folder: "web", name: "pica-web-internal" }],
     };
-    assert.deepEqual(compareWithDeployed(changed, SETTLED, dockerWith()), { upToDate: false, refresh: false, reasons: ["web: changed"] });
+    assert.deepEqual(compareWithDeployed(changed, SETTLED, dockerWith()), { upToDate: false, refresh: false, reasons: ["web: changed"], unchanged: ["app"] });
     // What the state holds is still checked: replaced by hand, or gone.
     const byHand = compareWithDeployed(changed, SETTLED, dockerWith((d) => d.containers.set("pica-web", { labels: { "dockerfiles.inputs": "h-web-2" }, state: "running", imageId: "sha256:1" })));
-    assert.deepEqual(byHand, { upToDate: false, refresh: true, reasons: ["web: changed", "web: container pica-web is not the one deployed (its dockerfiles.inputs label differs)"] });
+    assert.deepEqual(byHand, { upToDate: false, refresh: true, reasons: ["web: changed", "web: container pica-web is not the one deployed (its dockerfiles.inputs label differs)"], unchanged: [] });
     assert.deepEqual(reasons(compareWithDeployed(changed, SETTLED, dockerWith((d) => d.containers.delete("pica-web")))), ["web: changed", "web: container pica-web is gone"]);
     // A state that holds no inputs hash for a container (made by hand, or an older program) is drift.
     const unlabelled: DeployedState = { ...SETTLED, resources: { ...SETTLED.resources, containers: new Map([["pica-web", undefined], ["pica-migrate", "h-migrate"]]) } };

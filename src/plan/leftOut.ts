@@ -1,0 +1,88 @@
+import { Fingerprints } from "../environment/fingerprint";
+
+/**
+ * One change among many folders: the engine runs on the changed folders only (README, "Performance").
+ * - The no-change check (src/cli/upToDate.ts) names the folders whose fingerprint equals the deployed
+ *   one, when nothing else changed; `scripts/deploy.sh` passes `pulumi up` an `--exclude` pair per such
+ *   folder (its component and its children, by name) and their fingerprints in UNCHANGED_FOLDERS_ENV.
+ * - The program reads its CLI's arguments; a folder whose pair is there and whose fingerprint is the
+ *   one the check saw is not declared at all. Pulumi keeps an excluded resource the program does not
+ *   declare as it is, in the state and in Docker; neither the program, the engine nor the providers
+ *   spend time on it. A folder left out that changed since the check stops the run before any step.
+ * - Any other targeted run (--target, --target-replace, another --exclude) deploys part of the
+ *   checkout in a way the program cannot account for: it records no fingerprints, and the next
+ *   deploy runs the engine on everything.
+ * Pure: the CLI's arguments and the environment's value in, a scope out.
+ */
+
+/** The fingerprints of the folders deploy.sh leaves out, `folder=fingerprint,…`, set by deploy.sh only. */
+export const UNCHANGED_FOLDERS_ENV = "DEPLOY_UNCHANGED_FOLDERS";
+
+/**
+ * The names of the program's resources that belong to no folder (src/declare/stack.ts names them from
+ * here). A folder named like one of them, or like their `<name>/` prefix, is never left out: its
+ * exclusion would match them too.
+ */
+export const STACK_RESOURCE_NAMES = {
+  recordKey: "record-key",
+  externalNetworks: "external",
+  hosts: "host",
+  destroyGuard: "prod-destroy-guard",
+} as const;
+
+export interface EngineScope {
+  /** Folders the engine leaves out and the program does not declare. */
+  readonly leftOut: ReadonlySet<string>;
+  /** Part of the checkout is deployed in a way the program cannot account for: record no fingerprints. */
+  readonly partial: boolean;
+  /** Folders deploy.sh left out that changed since its check: the run must stop. */
+  readonly changedSinceCheck: readonly string[];
+}
+
+/** Whether a folder's resources, and only them, are matched by the pair of URN patterns of excludeArgs. */
+export function excludable(folder: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(folder) && !Object.values(STACK_RESOURCE_NAMES).includes(folder as never);
+}
+
+/** The `pulumi up` arguments that leave one folder out: its component (named after it) and its children (`<folder>/…`). */
+export function excludeArgs(project: string, stack: string, folder: string): string[] {
+  const urn = `urn:pulumi:${stack}::${project}::**::${folder}`;
+  return ["--exclude", urn, "--exclude", `${urn}/**`];
+}
+
+/** `folder=fingerprint,…`, the value deploy.sh puts in UNCHANGED_FOLDERS_ENV. */
+export function unchangedFoldersValue(fingerprints: Readonly<Record<string, string>>, folders: readonly string[]): string {
+  return folders.map((f) => `${f}=${fingerprints[f]}`).join(",");
+}
+
+/** Which folders this run leaves out, from the CLI's arguments (undefined where they cannot be read) and UNCHANGED_FOLDERS_ENV. */
+export function engineScope(args: readonly string[] | undefined, unchanged: string | undefined, at: { project: string; stack: string }, fingerprints: Fingerprints): EngineScope {
+  const confirmed = new Map((unchanged ?? "").split(",").filter((e) => e.includes("=")).map((e) => [e.slice(0, e.lastIndexOf("=")), e.slice(e.lastIndexOf("=") + 1)]));
+  const changedSinceCheck = [...confirmed].filter(([f, fp]) => fingerprints.folders[f] !== fp).map(([f]) => f).sort();
+  if (!args) return { leftOut: new Set(), partial: false, changedSinceCheck };
+  const flags = targetingFlags(args);
+  const excludes = new Set(flags.excludes);
+  const paired = Object.keys(fingerprints.folders).filter((f) => excludable(f) && excludeArgs(at.project, at.stack, f).filter((a) => a !== "--exclude").every((u) => excludes.has(u)));
+  const leftOut = new Set(paired.filter((f) => confirmed.get(f) === fingerprints.folders[f]));
+  const accounted = new Set(paired.flatMap((f) => excludeArgs(at.project, at.stack, f)));
+  const partial = flags.targets > 0 || flags.otherwise || flags.excludes.some((u) => !accounted.has(u)) || paired.some((f) => !leftOut.has(f));
+  return { leftOut, partial, changedSinceCheck };
+}
+
+/** The values of --exclude, and whether anything else narrows the run (pflag's spellings: `--flag v`, `--flag=v`, `-t v`, `-tv`). */
+function targetingFlags(args: readonly string[]): { excludes: string[]; targets: number; otherwise: boolean } {
+  const excludes: string[] = [];
+  let targets = 0;
+  let otherwise = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === "--") break;
+    if (a === "--exclude") excludes.push(args[++i] ?? "");
+    else if (a.startsWith("--exclude=")) excludes.push(a.slice("--exclude=".length));
+    else if (a === "--exclude-dependents" || a.startsWith("--exclude-dependents=")) otherwise = true;
+    else if (a.startsWith("--target")) targets++;
+    // A cluster of short flags with -t in it (-t, -yt, -tURN): a target, or a value taken for one.
+    else if (/^-[A-Za-z]*t/.test(a)) targets++;
+  }
+  return { excludes, targets, otherwise };
+}
