@@ -3,7 +3,8 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { closeProject, docker, dockerJson, e2e, openProject, Project, removeLeftovers, REPO_ROOT, skipReason } from "./harness";
+import { excludeArgs, UNCHANGED_FOLDERS_ENV } from "../../src/plan/leftOut";
+import { closeProject, docker, dockerJson, e2e, openProject, Project, PULUMI_ROOT, removeLeftovers, REPO_ROOT, skipReason } from "./harness";
 
 const CONTAINERS = [e2e("e2e-web"), e2e("e2e-app"), e2e("e2e-app-db")];
 const NETWORKS = [e2e("e2e-app-db"), e2e("e2e-proxy")];
@@ -23,6 +24,13 @@ describe("deploy.sh: nothing to do, decided without the engine", { skip: skipRea
     const runs = engineRuns();
     const r = spawnSync("bash", ["scripts/deploy.sh", "--yes"], { cwd: p.dir, env: { ...process.env, ...p.env }, encoding: "utf8" });
     return { code: r.status ?? -1, output: `${r.stdout}${r.stderr}`, engineRan: engineRuns() > runs };
+  };
+  const checkpointResources = (): { urn: string }[] => JSON.parse(fs.readFileSync(path.join(p.dir, ".state/.pulumi/stacks/dockerfiles/test.json"), "utf8")).checkpoint.latest.resources;
+  /** `pulumi up --yes` run by hand, with extra arguments and environment. */
+  const pulumiUp = (...args: (string | Record<string, string>)[]): { status: number; output: string } => {
+    const env = args.find((a): a is Record<string, string> => typeof a !== "string") ?? {};
+    const r = spawnSync("pulumi", ["up", "--yes", "--non-interactive", "--stack", "test", ...args.filter((a): a is string => typeof a === "string")], { cwd: p.dir, env: { ...process.env, ...p.env, ...env, PATH: `${path.join(PULUMI_ROOT, "bin")}:${process.env.PATH ?? ""}` }, encoding: "utf8" });
+    return { status: r.status ?? -1, output: `${r.stdout}${r.stderr}` };
   };
   const labelOf = (container: string, label: string): string | undefined => dockerJson("inspect", "--type", "container", container)[0].Config.Labels[label];
   /**
@@ -90,6 +98,46 @@ describe("deploy.sh: nothing to do, decided without the engine", { skip: skipRea
     p.edit("Pulumi.test.yaml", (t) => t.replace("    - from: picasoft.net\n", "    - from: wiki.picasoft.net\n      to: wiki.example.test\n    - from: picasoft.net\n"));
     deployChange(/the program, the stack's settings or the commit changed/);
     assert.match(docker("exec", web, "cat", "/srv/www/index.html"), /https:\/\/wiki\.example\.test\//);
+  });
+
+  it("leaves the unchanged folder out of the engine run: its resources stay in the state and in Docker as they were", () => {
+    const web = e2e("e2e-web");
+    // Each save of the state encrypts its secrets again (a new nonce): the ciphertexts are left out.
+    const webState = (): string => JSON.stringify(checkpointResources().filter((r) => r.urn.slice(r.urn.lastIndexOf("::") + 2).split("/")[0] === web), (k, v: unknown) => (k === "ciphertext" ? "…" : v));
+    const before = { state: webState(), container: dockerJson("inspect", "--type", "container", web)[0].Id as string };
+    assert.ok(JSON.parse(before.state).length >= 4, before.state);
+    p.edit(e2e("services/e2e-app/docker-compose.yml"), (t) => t.replace("      tier: data\n", "      tier: storage\n"));
+    const output = deployChange(new RegExp(`${e2e("e2e-app")}: changed`));
+    assert.match(output, /deploy: the engine leaves out the 1 unchanged service folder\(s\) \(pulumi up --exclude\)/, output);
+    assert.equal(labelOf(e2e("e2e-app-db"), "tier"), "storage");
+    assert.deepEqual(JSON.parse(webState()), JSON.parse(before.state));
+    assert.equal(dockerJson("inspect", "--type", "container", web)[0].Id, before.container);
+  });
+
+  it("after an up narrowed by hand (--exclude), runs the engine on everything: what was left out is deployed", () => {
+    const web = e2e("e2e-web");
+    p.edit(e2e("services/e2e-web/site/index.html"), (t) => t.replace("Greetings from", "Welcome from"));
+    p.edit(e2e("services/e2e-app/docker-compose.yml"), (t) => t.replace("      tier: storage\n", "      tier: archive\n"));
+    const byHand = pulumiUp(...excludeArgs("dockerfiles", "test", web));
+    assert.equal(byHand.status, 0, byHand.output);
+    assert.equal(labelOf(e2e("e2e-app-db"), "tier"), "archive");
+    assert.match(docker("exec", web, "cat", "/srv/www/index.html"), /Greetings from/);
+    deployChange(/recorded no fingerprints \(.*a targeted up: --target, --exclude\)/);
+    assert.match(docker("exec", web, "cat", "/srv/www/index.html"), /Welcome from/);
+  });
+
+  it("stops before any step when a folder deploy.sh left out changed since its check", () => {
+    const web = e2e("e2e-web");
+    const ids = CONTAINERS.map((c) => dockerJson("inspect", "--type", "container", c)[0].Id as string);
+    p.edit(e2e("services/e2e-web/site/index.html"), (t) => t.replace("Welcome from", "Hello again from"));
+    // As if the check had run before this edit: it saw the folder's fingerprint of before.
+    const stale = pulumiUp(...excludeArgs("dockerfiles", "test", web), { [UNCHANGED_FOLDERS_ENV]: `${web}=0123` });
+    assert.notEqual(stale.status, 0, stale.output);
+    assert.match(stale.output, new RegExp(`services/${web} changed after deploy's no-change check, which left it out of this run: nothing was changed; run bash scripts/deploy.sh again`), stale.output);
+    assert.deepEqual(CONTAINERS.map((c) => dockerJson("inspect", "--type", "container", c)[0].Id as string), ids);
+    const again = deploy();
+    assert.equal(again.code, 0, again.output);
+    assert.match(docker("exec", web, "cat", "/srv/www/index.html"), /Hello again from/);
   });
 
   it("runs the engine when the program changes (the check is bundled again)", () => {
