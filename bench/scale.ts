@@ -2,7 +2,8 @@
  * Benchmark (prints figures, asserts nothing): N service folders, each a copy of the e2e-web fixture
  * (one home-built image, one container), on the test stack with a file backend, real Pulumi engine and
  * Docker; then docker compose v2 (and Debian's 1.29 where installed) on the same folders:
- *   first up; no-op up; no-change preview; one label changed in one folder: preview, then up;
+ *   first up; no-op up; no-change preview; one label changed in one folder: preview (also with the
+ *   unchanged folders left out, as scripts/deploy.sh runs it: src/plan/leftOut.ts), then up;
  *   the project's deploy command (scripts/deploy.sh --yes) with no change (its first run, which bundles
  *   the no-change check and reads every folder, then the best of 3) and with one label changed; peak
  *   RSS of each run.
@@ -14,6 +15,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { copyExampleSecrets, e2e, missingPrerequisite, openProject, PULUMI_ROOT, removeLeftovers, removeRunImages, REPO_ROOT } from "../test/e2e/harness";
+import { UNCHANGED_FOLDERS_ENV } from "../src/plan/leftOut";
 import { printRows, runBenchmark } from "./report";
 
 const COMPOSE_V2 = path.join(os.homedir(), ".cache/pulumi-toolchain/bin/docker-compose-v2");
@@ -66,12 +68,21 @@ function pulumiFigures(p: Awaited<ReturnType<typeof openProject>>, n: number, ro
   rows.push([`N=${n} pulumi preview, no change (best of 3)`, fmt(best([1, 2, 3].map(() => pulumi("preview"))))]);
   relabel(p.file(`services/${e2e("e2e-s0")}/docker-compose.yml`), "one");
   rows.push([`N=${n} pulumi preview, one label changed`, fmt(pulumi("preview"))]);
+  rows.push([`N=${n} pulumi preview, one label changed, the unchanged folders left out as deploy.sh does`, fmt(previewLeavingOut(p, env))]);
   rows.push([`N=${n} pulumi up, one label changed`, fmt(pulumi("up", "--yes"))]);
   const deploy = (): Run => timed(["bash", "scripts/deploy.sh", "--yes"], p.dir, env);
   rows.push([`N=${n} bash scripts/deploy.sh --yes, no change, first (bundles the check, reads every folder)`, fmt(deploy())]);
   rows.push([`N=${n} bash scripts/deploy.sh --yes, no change (best of 3)`, fmt(best([1, 2, 3].map(deploy)))]);
   relabel(p.file(`services/${e2e("e2e-s0")}/docker-compose.yml`), "two");
   rows.push([`N=${n} bash scripts/deploy.sh --yes, one label changed`, fmt(deploy())]);
+}
+
+/** The preview deploy.sh's `pulumi up` runs: with the --exclude pairs and fingerprints the no-change check writes (src/plan/leftOut.ts). */
+function previewLeavingOut(p: Awaited<ReturnType<typeof openProject>>, env: NodeJS.ProcessEnv): Run {
+  const file = p.file(".deploy/left-out");
+  spawnSync(process.execPath, ["scripts/up-to-date.cjs", "test", file], { cwd: p.dir, env, stdio: "ignore" });
+  const [unchanged, ...args] = fs.readFileSync(file, "utf8").split("\n").filter((l) => l !== "");
+  return timed(["pulumi", "preview", ...args, "--stack", "test", "--non-interactive"], p.dir, { ...env, [UNCHANGED_FOLDERS_ENV]: unchanged ?? "" });
 }
 
 function composeFigures(label: string, compose: string[], servicesDir: string, n: number, rows: [string, string][]): void {
