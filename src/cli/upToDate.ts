@@ -20,6 +20,7 @@ import { readDeployedState } from "../read/deployedState";
 import { readDockerEngine } from "../read/dockerEngine";
 import { readFingerprintKey } from "../read/fingerprintKey";
 import { changedSince, RecordedReads, RecordingView } from "../read/recordedReads";
+import type { Fingerprints } from "../environment/fingerprint";
 import { excludable, excludeArgs, unchangedFoldersValue } from "../plan/leftOut";
 import { compareWithDeployed } from "../plan/upToDate";
 import type { Expected } from "./checkoutExpectation";
@@ -95,12 +96,12 @@ export async function upToDate(root: string, stack: string, out: (line: string) 
   }
   out(`deploy: changes on stack ${stack}${verdict.refresh ? " (Docker drifted: the engine refreshes first)" : ""}:`);
   for (const r of verdict.reasons) out(`  ${r}`);
-  if (leftOutFile) writeLeftOut(leftOutFile, stack, exp.expectation.fingerprints.folders, verdict.unchanged, out);
+  if (leftOutFile) writeLeftOut(leftOutFile, stack, exp.expectation.fingerprints, verdict.unchanged, out);
   return verdict.refresh ? EXIT.refresh : EXIT.engine;
 }
 
 /** What deploy.sh passes the engine to leave the unchanged folders out; an empty file when none may be. */
-function writeLeftOut(file: string, stack: string, fingerprints: Readonly<Record<string, string>>, unchanged: readonly string[], out: (line: string) => void): void {
+function writeLeftOut(file: string, stack: string, fingerprints: Fingerprints, unchanged: readonly string[], out: (line: string) => void): void {
   const folders = unchanged.filter(excludable);
   const lines = folders.length === 0 ? [] : [unchangedFoldersValue(fingerprints, folders), ...folders.flatMap((f) => excludeArgs(PROJECT, stack, f))];
   fs.writeFileSync(file, lines.map((l) => `${l}\n`).join(""));

@@ -47,7 +47,7 @@ export async function deployServices(root: string = process.cwd(), engineArgs: s
   const fingerprints = deploymentFingerprints({ plan, settings, program: programVersion(root), revision: source.revision?.sha }, readFingerprintKey(root, { create: true })!);
   const scope = engineScope(engineArgs, process.env[UNCHANGED_FOLDERS_ENV], { project: pulumi.getProject(), stack: pulumi.getStack() }, fingerprints);
   if (scope.changedSinceCheck.length > 0) {
-    throw new pulumi.RunError(`${scope.changedSinceCheck.map((f) => `services/${f}`).join(", ")} changed after deploy's no-change check, which left it out of this run: nothing was changed; run bash scripts/deploy.sh again`);
+    throw new pulumi.RunError(`${scope.changedSinceCheck.join(", ")} changed after deploy's no-change check, which left the unchanged folders out of this run: nothing was changed; run bash scripts/deploy.sh again`);
   }
   // Read before declaring anything: one git query per folder, run side by side.
   const lastChanges = new Map(await Promise.all(plan.services.map(async (s) => [s.folder, await source.lastChangeOf(s.dir)] as const)));

@@ -15,7 +15,7 @@ import { Fingerprints } from "../environment/fingerprint";
  * Pure: the CLI's arguments and the environment's value in, a scope out.
  */
 
-/** The fingerprints of the folders deploy.sh leaves out, `folder=fingerprint,…`, set by deploy.sh only. */
+/** What the check saw (unchangedFoldersValue): the stack's fingerprint and those of the folders deploy.sh leaves out; set by deploy.sh only. */
 export const UNCHANGED_FOLDERS_ENV = "DEPLOY_UNCHANGED_FOLDERS";
 
 /**
@@ -35,7 +35,7 @@ export interface EngineScope {
   readonly leftOut: ReadonlySet<string>;
   /** Part of the checkout is deployed in a way the program cannot account for: record no fingerprints. */
   readonly partial: boolean;
-  /** Folders deploy.sh left out that changed since its check: the run must stop. */
+  /** What changed since deploy.sh's check (`services/<folder>`, or the program, settings or commit): the run must stop. */
   readonly changedSinceCheck: readonly string[];
 }
 
@@ -50,20 +50,34 @@ export function excludeArgs(project: string, stack: string, folder: string): str
   return ["--exclude", urn, "--exclude", `${urn}/**`];
 }
 
-/** `folder=fingerprint,…`, the value deploy.sh puts in UNCHANGED_FOLDERS_ENV. */
-export function unchangedFoldersValue(fingerprints: Readonly<Record<string, string>>, folders: readonly string[]): string {
-  return folders.map((f) => `${f}=${fingerprints[f]}`).join(",");
+/** The value deploy.sh puts in UNCHANGED_FOLDERS_ENV: the stack's fingerprint and the folders', as JSON. */
+export function unchangedFoldersValue(fingerprints: Fingerprints, folders: readonly string[]): string {
+  return JSON.stringify({ stack: fingerprints.stack, folders: Object.fromEntries(folders.map((f) => [f, fingerprints.folders[f]])) });
+}
+
+/** UNCHANGED_FOLDERS_ENV's value read back; none when absent or not of that shape. */
+function checked(value: string | undefined): Fingerprints | undefined {
+  try {
+    const v = JSON.parse(value ?? "") as Fingerprints;
+    return typeof v.stack === "string" && v.folders && typeof v.folders === "object" ? v : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Which folders this run leaves out, from the CLI's arguments (undefined where they cannot be read) and UNCHANGED_FOLDERS_ENV. */
 export function engineScope(args: readonly string[] | undefined, unchanged: string | undefined, at: { project: string; stack: string }, fingerprints: Fingerprints): EngineScope {
-  const confirmed = new Map((unchanged ?? "").split(",").filter((e) => e.includes("=")).map((e) => [e.slice(0, e.lastIndexOf("=")), e.slice(e.lastIndexOf("=") + 1)]));
-  const changedSinceCheck = [...confirmed].filter(([f, fp]) => fingerprints.folders[f] !== fp).map(([f]) => f).sort();
+  const check = checked(unchanged);
+  const confirmed = new Map(Object.entries(check?.folders ?? {}));
+  const changedSinceCheck = [
+    ...(check && check.stack !== fingerprints.stack ? ["the program, the stack's settings or the commit"] : []),
+    ...[...confirmed].filter(([f, fp]) => fingerprints.folders[f] !== fp).map(([f]) => `services/${f}`).sort(),
+  ];
   if (!args) return { leftOut: new Set(), partial: false, changedSinceCheck };
   const flags = targetingFlags(args);
   const excludes = new Set(flags.excludes);
   const paired = Object.keys(fingerprints.folders).filter((f) => excludable(f) && excludeArgs(at.project, at.stack, f).filter((a) => a !== "--exclude").every((u) => excludes.has(u)));
-  const leftOut = new Set(paired.filter((f) => confirmed.get(f) === fingerprints.folders[f]));
+  const leftOut = new Set(changedSinceCheck.length > 0 ? [] : paired.filter((f) => confirmed.get(f) === fingerprints.folders[f]));
   const accounted = new Set(paired.flatMap((f) => excludeArgs(at.project, at.stack, f)));
   const partial = flags.targets > 0 || flags.otherwise || flags.excludes.some((u) => !accounted.has(u)) || paired.some((f) => !leftOut.has(f));
   return { leftOut, partial, changedSinceCheck };

@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { excludeArgs, UNCHANGED_FOLDERS_ENV } from "../../src/plan/leftOut";
+import { excludeArgs, UNCHANGED_FOLDERS_ENV, unchangedFoldersValue } from "../../src/plan/leftOut";
 import { closeProject, docker, dockerJson, e2e, openProject, Project, PULUMI_ROOT, removeLeftovers, REPO_ROOT, skipReason } from "./harness";
 
 const CONTAINERS = [e2e("e2e-web"), e2e("e2e-app"), e2e("e2e-app-db")];
@@ -130,10 +130,11 @@ describe("deploy.sh: nothing to do, decided without the engine", { skip: skipRea
     const web = e2e("e2e-web");
     const ids = CONTAINERS.map((c) => dockerJson("inspect", "--type", "container", c)[0].Id as string);
     p.edit(e2e("services/e2e-web/site/index.html"), (t) => t.replace("Welcome from", "Hello again from"));
-    // As if the check had run before this edit: it saw the folder's fingerprint of before.
-    const stale = pulumiUp(...excludeArgs("dockerfiles", "test", web), { [UNCHANGED_FOLDERS_ENV]: `${web}=0123` });
+    // As if the check had run before this edit: it saw the fingerprints deployed.
+    const deployed = JSON.parse(fs.readFileSync(path.join(p.dir, ".state/.pulumi/stacks/dockerfiles/test.json"), "utf8")).checkpoint.latest.resources.find((r: { type: string }) => r.type === "pulumi:pulumi:Stack").outputs.fingerprints;
+    const stale = pulumiUp(...excludeArgs("dockerfiles", "test", web), { [UNCHANGED_FOLDERS_ENV]: unchangedFoldersValue(deployed, [web]) });
     assert.notEqual(stale.status, 0, stale.output);
-    assert.match(stale.output, new RegExp(`services/${web} changed after deploy's no-change check, which left it out of this run: nothing was changed; run bash scripts/deploy.sh again`), stale.output);
+    assert.match(stale.output, new RegExp(`services/${web} changed after deploy's no-change check, which left the unchanged folders out of this run: nothing was changed; run bash scripts/deploy.sh again`), stale.output);
     assert.deepEqual(CONTAINERS.map((c) => dockerJson("inspect", "--type", "container", c)[0].Id as string), ids);
     const again = deploy();
     assert.equal(again.code, 0, again.output);

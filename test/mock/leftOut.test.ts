@@ -33,7 +33,7 @@ describe("a folder left out of the engine run (mocks)", () => {
     const folders = Object.keys(full.fingerprints!.folders);
     assert.ok(folders.includes("pica-pad") && folders.length >= 3, folders.join(" "));
     const args = ["up", "--yes", ...excludeArgs("dockerfiles", "test", "pica-pad")];
-    const scoped = declare(args, { [UNCHANGED_FOLDERS_ENV]: unchangedFoldersValue(full.fingerprints!.folders, ["pica-pad"]) });
+    const scoped = declare(args, { [UNCHANGED_FOLDERS_ENV]: unchangedFoldersValue(full.fingerprints!, ["pica-pad"]) });
     assert.ok(full.resources.some(inFolder("pica-pad")));
     assert.deepEqual(scoped.resources.filter(inFolder("pica-pad")), []);
     assert.deepEqual(scoped.resources, full.resources.filter((r) => !inFolder("pica-pad")(r)));
@@ -50,8 +50,8 @@ describe("a folder left out of the engine run (mocks)", () => {
 
   it("stops before declaring anything when the folder changed since the check", () => {
     const args = ["up", "--yes", ...excludeArgs("dockerfiles", "test", "pica-pad")];
-    const r = spawnSync(process.execPath, ["--import", "tsx", path.join(__dirname, "declareScoped.ts"), JSON.stringify(args)], { encoding: "utf8", cwd: REPO, env: { ...process.env, [UNCHANGED_FOLDERS_ENV]: "pica-pad=0000" } });
+    const r = spawnSync(process.execPath, ["--import", "tsx", path.join(__dirname, "declareScoped.ts"), JSON.stringify(args)], { encoding: "utf8", cwd: REPO, env: { ...process.env, [UNCHANGED_FOLDERS_ENV]: JSON.stringify({ stack: full.fingerprints!.stack, folders: { "pica-pad": "0000" } }) } });
     assert.notEqual(r.status, 0);
-    assert.match(r.stderr, /services\/pica-pad changed after deploy's no-change check, which left it out of this run: nothing was changed; run bash scripts\/deploy.sh again/);
+    assert.match(r.stderr, /services\/pica-pad changed after deploy's no-change check, which left the unchanged folders out of this run: nothing was changed; run bash scripts\/deploy.sh again/);
   });
 });

@@ -10,7 +10,8 @@ const AT = { project: "dockerfiles", stack: "test" };
 const FINGERPRINTS = { stack: "s", folders: { web: "w1", app: "a1", db: "d1" } };
 /** What deploy.sh passes when `web` changed: the others' --exclude pairs and their fingerprints. */
 const DEPLOY_ARGS = ["up", "--diff", ...excludeArgs("dockerfiles", "test", "app"), ...excludeArgs("dockerfiles", "test", "db"), "--message", "deployed by ops", "--yes"];
-const DEPLOY_ENV = unchangedFoldersValue(FINGERPRINTS.folders, ["app", "db"]);
+const DEPLOY_ENV = unchangedFoldersValue(FINGERPRINTS, ["app", "db"]);
+const seen = (stack: string, folders: Record<string, string>): string => JSON.stringify({ stack, folders });
 const scope = (args: string[] | undefined, env: string | undefined = DEPLOY_ENV): { leftOut: string[]; partial: boolean; changedSinceCheck: readonly string[] } => {
   const s = engineScope(args, env, AT, FINGERPRINTS);
   return { ...s, leftOut: [...s.leftOut].sort() };
@@ -19,7 +20,7 @@ const scope = (args: string[] | undefined, env: string | undefined = DEPLOY_ENV)
 describe("unchanged folders left out of the engine run", () => {
   it("leaves out a folder only when the CLI excludes its component and its children and the check saw its fingerprint", () => {
     assert.deepEqual(excludeArgs("dockerfiles", "test", "app"), ["--exclude", "urn:pulumi:test::dockerfiles::**::app", "--exclude", "urn:pulumi:test::dockerfiles::**::app/**"]);
-    assert.equal(DEPLOY_ENV, "app=a1,db=d1");
+    assert.equal(DEPLOY_ENV, seen("s", { app: "a1", db: "d1" }));
     assert.deepEqual(scope(DEPLOY_ARGS), { leftOut: ["app", "db"], partial: false, changedSinceCheck: [] });
     // pflag's other spelling.
     const joined = ["app", "db"].flatMap((f) => excludeArgs("dockerfiles", "test", f).filter((a) => a !== "--exclude").map((u) => `--exclude=${u}`));
@@ -32,12 +33,14 @@ describe("unchanged folders left out of the engine run", () => {
     assert.deepEqual(scope(["up", ...excludeArgs("dockerfiles", "prod", "app")]).leftOut, []);
   });
 
-  it("stops the run when a folder left out changed since the check", () => {
-    assert.deepEqual(scope(DEPLOY_ARGS, "app=a0,db=d1").changedSinceCheck, ["app"]);
-    assert.deepEqual(scope(DEPLOY_ARGS, "app=a0,db=d1").leftOut, ["db"]);
-    // Where the CLI's arguments cannot be read, the check's fingerprints are still compared.
-    assert.deepEqual(scope(undefined, "app=a0,db=d1"), { leftOut: [], partial: false, changedSinceCheck: ["app"] });
+  it("stops the run when a folder left out, or the program, settings or commit, changed since the check", () => {
+    assert.deepEqual(scope(DEPLOY_ARGS, seen("s", { app: "a0", db: "d1" })), { leftOut: [], partial: true, changedSinceCheck: ["services/app"] });
+    assert.deepEqual(scope(DEPLOY_ARGS, seen("s0", { app: "a1", db: "d1" })).changedSinceCheck, ["the program, the stack's settings or the commit"]);
+    // Where the CLI's arguments cannot be read, what the check saw is still compared.
+    assert.deepEqual(scope(undefined, seen("s", { app: "a0", db: "d1" })), { leftOut: [], partial: false, changedSinceCheck: ["services/app"] });
     assert.deepEqual(scope(undefined), { leftOut: [], partial: false, changedSinceCheck: [] });
+    // A value of another shape confirms nothing.
+    assert.deepEqual(scope(DEPLOY_ARGS, "app=a1,db=d1"), { leftOut: [], partial: true, changedSinceCheck: [] });
   });
 
   it("takes any other narrowing of the run for a partial deploy, which records no fingerprints", () => {
@@ -53,7 +56,7 @@ describe("unchanged folders left out of the engine run", () => {
     for (const f of ["web", "pica-pad", "pica.static_2"]) assert.equal(excludable(f), true, f);
     for (const f of ["record-key", "external", "host", "prod-destroy-guard", "a*b", "a b", "-x", ""]) assert.equal(excludable(f), false, f);
     const named = { stack: "s", folders: { external: "e1" } };
-    assert.deepEqual([...engineScope(["up", ...excludeArgs("dockerfiles", "test", "external")], "external=e1", AT, named).leftOut], []);
+    assert.deepEqual([...engineScope(["up", ...excludeArgs("dockerfiles", "test", "external")], unchangedFoldersValue(named, ["external"]), AT, named).leftOut], []);
   });
 });
 
