@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as os from "node:os";
@@ -144,5 +145,31 @@ describe("program entry: the SDK's debug messages", () => {
     } finally {
       logModule.debug = saved;
     }
+  });
+});
+
+describe("program entry: the young generation", () => {
+  /** The size of V8's new space after a burst of allocations like a registration's (promises, objects, strings; some kept a while), in a fresh process. */
+  function newSpaceAfterBurst(small: boolean): { start: number; end: number } {
+    const script = `
+      const v8 = require("node:v8");
+      if (${small}) require(${JSON.stringify(path.resolve(__dirname, "../../scripts/youngGeneration.cjs"))}).keepYoungGenerationSmall(v8);
+      const size = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === "new_space").space_size;
+      const start = size();
+      let kept = [];
+      for (let i = 0; i < 2e6; i++) {
+        const o = { i, s: "x" + i, p: Promise.resolve(i) };
+        if (i % 50 === 0) kept.push(o);
+        if (kept.length > 2e4) kept = [];
+      }
+      process.stdout.write(JSON.stringify({ start, end: size() }));`;
+    return JSON.parse(execFileSync(process.execPath, ["-e", script], { encoding: "utf8" })) as { start: number; end: number };
+  }
+
+  it("stays near its initial size where V8 would grow it", () => {
+    const kept = newSpaceAfterBurst(true);
+    const grown = newSpaceAfterBurst(false);
+    assert.ok(kept.end <= 2 * kept.start, `kept small: ${kept.start} → ${kept.end} bytes`);
+    assert.ok(grown.end >= 8 * kept.end, `without it V8 grows it: ${grown.start} → ${grown.end} bytes`);
   });
 });
