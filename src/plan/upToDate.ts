@@ -37,19 +37,20 @@ export function expectationOf(plan: DeploymentPlan, fingerprints: Fingerprints):
 }
 
 export function compareWithDeployed(expected: Expectation, state: DeployedState, docker: DockerView): Verdict {
-  const reasons = [...stateReasons(state), ...fingerprintReasons(expected.fingerprints, state.fingerprints)];
+  const unsettled = stateReasons(state);
+  const reasons = [...unsettled, ...fingerprintReasons(expected.fingerprints, state.fingerprints)];
   const drift = driftReasons(expected, state, docker);
   if (reasons.length + drift.length === 0) return { upToDate: true };
-  return { upToDate: false, refresh: drift.length > 0, reasons: [...reasons, ...drift], unchanged: drift.length > 0 ? [] : unchangedFolders(expected.fingerprints, state) };
+  const onlyFolders = unsettled.length === 0 && drift.length === 0;
+  return { upToDate: false, refresh: drift.length > 0, reasons: [...reasons, ...drift], unchanged: onlyFolders ? unchangedFolders(expected.fingerprints, state.fingerprints) : [] };
 }
 
 /**
  * The folders the engine may leave out (src/plan/leftOut.ts): those deployed as the checkout has them,
- * when only folders changed (the state settled, the program, settings and commit the same).
+ * when, the state settled and Docker as deployed, only folders changed (the program, settings and commit the same).
  */
-function unchangedFolders(expected: Fingerprints, state: DeployedState): string[] {
-  const deployed = state.fingerprints;
-  if (stateReasons(state).length > 0 || !deployed || deployed.stack !== expected.stack) return [];
+function unchangedFolders(expected: Fingerprints, deployed: Fingerprints | undefined): string[] {
+  if (!deployed || deployed.stack !== expected.stack) return [];
   return Object.keys(expected.folders).filter((f) => deployed.folders[f] === expected.folders[f]).sort();
 }
 
