@@ -39,15 +39,20 @@ export interface EngineScope {
   readonly changedSinceCheck: readonly string[];
 }
 
-/** Whether a folder's resources, and only them, are matched by the pair of URN patterns of excludeArgs. */
+/** Whether a folder's resources, and only them, are matched by its pair of URN patterns (excludePatterns). */
 export function excludable(folder: string): boolean {
   return /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(folder) && !Object.values(STACK_RESOURCE_NAMES).includes(folder as never);
 }
 
-/** The `pulumi up` arguments that leave one folder out: its component (named after it) and its children (`<folder>/…`). */
-export function excludeArgs(project: string, stack: string, folder: string): string[] {
+/** The URN patterns of one folder's resources: its component (named after it) and its children (`<folder>/…`). */
+function excludePatterns(project: string, stack: string, folder: string): string[] {
   const urn = `urn:pulumi:${stack}::${project}::**::${folder}`;
-  return ["--exclude", urn, "--exclude", `${urn}/**`];
+  return [urn, `${urn}/**`];
+}
+
+/** The `pulumi up` arguments that leave one folder out: `--exclude` with each of its patterns. */
+export function excludeArgs(project: string, stack: string, folder: string): string[] {
+  return excludePatterns(project, stack, folder).flatMap((u) => ["--exclude", u]);
 }
 
 /** The value deploy.sh puts in UNCHANGED_FOLDERS_ENV: the stack's fingerprint and the folders', as JSON. */
@@ -76,9 +81,10 @@ export function engineScope(args: readonly string[] | undefined, unchanged: stri
   if (!args) return { leftOut: new Set(), partial: false, changedSinceCheck };
   const flags = targetingFlags(args);
   const excludes = new Set(flags.excludes);
-  const paired = Object.keys(fingerprints.folders).filter((f) => excludable(f) && excludeArgs(at.project, at.stack, f).filter((a) => a !== "--exclude").every((u) => excludes.has(u)));
+  const patterns = new Map(Object.keys(fingerprints.folders).filter(excludable).map((f) => [f, excludePatterns(at.project, at.stack, f)]));
+  const paired = [...patterns].filter(([, urns]) => urns.every((u) => excludes.has(u))).map(([f]) => f);
   const leftOut = new Set(changedSinceCheck.length > 0 ? [] : paired.filter((f) => confirmed.get(f) === fingerprints.folders[f]));
-  const accounted = new Set(paired.flatMap((f) => excludeArgs(at.project, at.stack, f)));
+  const accounted = new Set(paired.flatMap((f) => patterns.get(f)!));
   const partial = flags.targets > 0 || flags.otherwise || flags.excludes.some((u) => !accounted.has(u)) || paired.some((f) => !leftOut.has(f));
   return { leftOut, partial, changedSinceCheck };
 }
