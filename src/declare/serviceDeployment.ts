@@ -49,6 +49,8 @@ export class ServiceDeployment extends pulumi.ComponentResource {
   /** Compose service name → Docker container name. */
   readonly containers: Record<string, pulumi.Output<string>> = {};
   readonly images: Record<string, pulumi.Output<string>> = {};
+  /** Every resource it declares, in order (src/declare/declarationWindow.ts waits for their registration). */
+  readonly resources: pulumi.Resource[] = [];
 
   constructor(name: string, args: ServiceDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("dockerfiles:service:Service", name, {}, opts);
@@ -69,13 +71,19 @@ export class ServiceDeployment extends pulumi.ComponentResource {
     this.registerOutputs({ containers: this.containers, images: this.images });
   }
 
+  /** A resource of this folder, kept in `resources`. */
+  private own<R extends pulumi.Resource>(resource: R): R {
+    this.resources.push(resource);
+    return resource;
+  }
+
   private declareNetworks(plan: ServicePlan, externalNetworks: ReadonlyMap<string, pulumi.Resource>): { names: Map<string, pulumi.Input<string>>; after: pulumi.Resource[] } {
     const names = new Map<string, pulumi.Input<string>>();
     const after: pulumi.Resource[] = [];
     for (const n of plan.networks) {
       const made = externalNetworks.get(n.name);
       if (n.managed) {
-        const net = new docker.Network(`${plan.folder}/${n.key}`, {
+        const net = this.own(new docker.Network(`${plan.folder}/${n.key}`, {
           name: n.name,
           driver: n.driver,
           options: nonEmpty(n.driverOpts),
@@ -86,7 +94,7 @@ export class ServiceDeployment extends pulumi.ComponentResource {
           ipamOptions: n.ipam?.options && { ...n.ipam.options },
           ipamConfigs: n.ipam?.configs.map((c) => ({ ...c, auxAddress: c.auxAddress && { ...c.auxAddress } })),
           labels: labelList(n.labels),
-        }, { parent: this });
+        }, { parent: this }));
         names.set(n.key, net.name);
       } else if (made) {
         names.set(n.key, n.name);
@@ -106,7 +114,7 @@ export class ServiceDeployment extends pulumi.ComponentResource {
         volumes.set(v.key, v.name);
         continue;
       }
-      const vol = new docker.Volume(`${plan.folder}/${v.key}`, {
+      const vol = this.own(new docker.Volume(`${plan.folder}/${v.key}`, {
         name: v.name,
         driver: v.driver,
         driverOpts: nonEmpty(v.driverOpts),
@@ -117,7 +125,7 @@ export class ServiceDeployment extends pulumi.ComponentResource {
         retainOnDelete: v.protect || v.adopted,
         // Taken over from docker-compose: read as it is (its data kept), with the labels compose gave it.
         ...(v.adopted ? { import: v.name, ignoreChanges: ["labels"] } : {}),
-      });
+      }));
       volumes.set(v.key, vol.name);
     }
     return volumes;
@@ -131,12 +139,12 @@ export class ServiceDeployment extends pulumi.ComponentResource {
     const built = new Map<string, ImageRef>();
     const remote = new Map<string, ImageRef>();
     for (const img of plan.builtImages) {
-      const build = imageBuild(`${plan.folder}/${img.service}/image`, `${plan.folder}/${img.service}`, img, registry, plan.host, { parent: this });
+      const build = this.own(imageBuild(`${plan.folder}/${img.service}/image`, `${plan.folder}/${img.service}`, img, registry, plan.host, { parent: this }));
       built.set(img.service, { ref: img.imageName, after: [build] });
       this.images[img.service] = pulumi.output(img.imageName);
     }
     for (const name of plan.remoteImages) {
-      const pulled = new docker.RemoteImage(`${plan.folder}/${name}`, { name, keepLocally: true }, { parent: this });
+      const pulled = this.own(new docker.RemoteImage(`${plan.folder}/${name}`, { name, keepLocally: true }, { parent: this }));
       remote.set(name, { ref: pulled.imageId, after: [] });
     }
     return { built, remote };
@@ -149,13 +157,13 @@ export class ServiceDeployment extends pulumi.ComponentResource {
   private declareSnapshots(plan: ServicePlan, c: ContainerPlan, settings: SnapshotSettings | undefined, after: pulumi.Resource[]): pulumi.Resource[] {
     if (!settings) return [];
     const written = [...new Map(c.mounts.filter((m) => m.volume && !m.readOnly).map((m) => [m.volume!.key, m.volume!])).values()];
-    return written.map((v) => snapshotBeforeReplace(`${plan.folder}/${c.service}/snapshot-${v.key}`,
-      { who: `${plan.folder}/${c.service}`, container: c.name, inputsHash: c.inputsHash, volume: v.name }, settings, plan.host, { parent: this, dependsOn: after }));
+    return written.map((v) => this.own(snapshotBeforeReplace(`${plan.folder}/${c.service}/snapshot-${v.key}`,
+      { who: `${plan.folder}/${c.service}`, container: c.name, inputsHash: c.inputsHash, volume: v.name }, settings, plan.host, { parent: this, dependsOn: after })));
   }
 
   /** Start-first: what renames the container being replaced, after what the new one waits for (a failed build renames nothing). */
   private declareMakeWay(plan: ServicePlan, c: ContainerPlan, stack: string, image: pulumi.Input<string>, after: pulumi.Resource[]): pulumi.Resource {
-    return makeWay(`${plan.folder}/${c.service}/make-way`, { who: `${plan.folder}/${c.service}`, stack, container: c.name, inputsHash: c.inputsHash, image }, plan.host, { parent: this, dependsOn: after });
+    return this.own(makeWay(`${plan.folder}/${c.service}/make-way`, { who: `${plan.folder}/${c.service}`, stack, container: c.name, inputsHash: c.inputsHash, image }, plan.host, { parent: this, dependsOn: after }));
   }
 
   private declareContainer(plan: ServicePlan, c: ContainerPlan, refs: { image: pulumi.Input<string>; networks: ReadonlyMap<string, pulumi.Input<string>>; volumes: ReadonlyMap<string, pulumi.Input<string>>; job: boolean; stack: string; handoverSeconds: number }, after: pulumi.Resource[]): Declared {
@@ -163,22 +171,22 @@ export class ServiceDeployment extends pulumi.ComponentResource {
     // A job's container stops when done: the provider must not restart it at every update.
     const args = { ...containerArgs(c, refs.image, refs.networks, refs.volumes), ...(refs.job ? { mustRun: false } : {}) };
     const startFirst = c.replace.order === "start-first";
-    const container = new Container(who, args, {
+    const container = this.own(new Container(who, args, {
       parent: this,
       dependsOn: after,
       // Stop-first. Start-first: created before the old one is deleted; make-way frees the name.
       deleteBeforeReplace: !startFirst,
       // The provider shows a healthcheck edit as an update that changes nothing on the container.
       replaceOnChanges: ["healthcheck"],
-    });
+    }));
     this.containers[c.service] = container.name;
     const opts = { parent: this, dependsOn: [container] };
-    const healthy = c.waitSeconds === undefined ? undefined : containerWait("healthy", `${who}/healthy`, who, container.name, container.id, c.waitSeconds, plan.host, opts);
+    const healthy = c.waitSeconds === undefined ? undefined : this.own(containerWait("healthy", `${who}/healthy`, who, container.name, container.id, c.waitSeconds, plan.host, opts));
     if (startFirst && healthy) {
       const of = { who, stack: refs.stack, folder: plan.folder, service: c.service, settleSeconds: refs.handoverSeconds, stopGraceSeconds: c.settings.stopTimeout ?? 10 };
-      handover(`${who}/handover`, of, container.name, container.id, plan.host, { parent: this, dependsOn: [healthy] });
+      this.own(handover(`${who}/handover`, of, container.name, container.id, plan.host, { parent: this, dependsOn: [healthy] }));
     }
-    const completed = refs.job ? containerWait("completed", `${who}/completed`, who, container.name, container.id, COMPLETION_TIMEOUT_SECONDS, plan.host, opts) : undefined;
+    const completed = refs.job ? this.own(containerWait("completed", `${who}/completed`, who, container.name, container.id, COMPLETION_TIMEOUT_SECONDS, plan.host, opts)) : undefined;
     return { container, healthy, completed };
   }
 }

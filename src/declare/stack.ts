@@ -14,6 +14,7 @@ import { programVersion } from "../read/programVersion";
 import { engineScope, STACK_RESOURCE_NAMES, UNCHANGED_FOLDERS_ENV } from "../plan/leftOut";
 import { readSettings, RegistrySettings, StackSettings } from "../settings";
 import { backendMismatch, stackBackend } from "../state/backend";
+import { DeclarationWindow, foldersAhead } from "./declarationWindow";
 import { externalNetwork } from "./dockerCommands";
 import { Command } from "./leanResources";
 import { ServiceDeployment } from "./serviceDeployment";
@@ -39,8 +40,9 @@ export interface StackOutputs {
 /**
  * The Pulumi edge: reads the stack's config, runs the pure pipeline over the working tree (or the
  * git revision `servicesRef` names), reports every problem, and declares one ServiceDeployment per
- * service folder, except those the engine leaves out (src/plan/leftOut.ts). Nothing is declared when
- * any folder is invalid.
+ * service folder, except those the engine leaves out (src/plan/leftOut.ts), a window of folders
+ * ahead of the engine's answers (src/declare/declarationWindow.ts). Nothing is declared when any
+ * folder is invalid.
  */
 export async function deployServices(root: string = process.cwd(), engineArgs: string[] | undefined = readEngineArgs()): Promise<StackOutputs> {
   const { settings, source, plan } = await planStack(root);
@@ -49,6 +51,7 @@ export async function deployServices(root: string = process.cwd(), engineArgs: s
   if (scope.changedSinceCheck.length > 0) {
     throw new pulumi.RunError(`${scope.changedSinceCheck.join(", ")} changed after deploy's no-change check, which left the unchanged folders out of this run: nothing was changed; run bash scripts/deploy.sh again`);
   }
+  const windowSize = declarationWindowSize();
   // Read before declaring anything: one git query per folder, run side by side.
   const lastChanges = new Map(await Promise.all(plan.services.map(async (s) => [s.folder, await source.lastChangeOf(s.dir)] as const)));
   const { key: recordKey, command: recordKeyCommand } = declareRecordKey();
@@ -60,9 +63,13 @@ export async function deployServices(root: string = process.cwd(), engineArgs: s
   }
   const outputs: Record<string, ServiceOutputs> = {};
   const deployments: ServiceDeployment[] = [];
+  const window = new DeclarationWindow(windowSize);
   for (const service of plan.services) {
     const declared = scope.leftOut.has(service.folder) ? leftOutOutputs(service) : declareFolder(service, plan, settings, machines);
-    if (declared instanceof ServiceDeployment) deployments.push(declared);
+    if (declared instanceof ServiceDeployment) {
+      deployments.push(declared);
+      await window.declared([declared, ...declared.resources]);
+    }
     outputs[service.folder] = {
       containers: declared.containers,
       images: declared.images,
@@ -81,6 +88,15 @@ export async function deployServices(root: string = process.cwd(), engineArgs: s
   const done = Object.values(outputs).flatMap((o) => [...Object.values(o.containers), ...Object.values(o.images)]);
   // A run that deploys part of the checkout records no fingerprints: the next deploy runs the engine.
   return { services: outputs, recordKey: pulumi.secret(recordKey), fingerprints: scope.partial ? undefined : pulumi.all(done).apply(() => fingerprints) };
+}
+
+/** How many folders are declared ahead of the engine's answers; a wrong DEPLOY_FOLDERS_AHEAD stops the run before anything is declared. */
+function declarationWindowSize(): number {
+  try {
+    return foldersAhead((name) => process.env[name]);
+  } catch (e) {
+    throw new pulumi.RunError((e as Error).message);
+  }
 }
 
 /** One folder's component, on its machine's provider, with the machine's external networks. */

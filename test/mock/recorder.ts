@@ -25,6 +25,8 @@ export interface Declared {
   outputs: Record<string, any>;
   /** The stack's `fingerprints` output (undefined when the program records none). */
   fingerprints?: any;
+  /** Each registration as the engine sees it: sent by the program, then answered, in order. */
+  events: { event: "sent" | "answered"; name: string }[];
 }
 
 /** Secret inputs reach mocks wrapped in Pulumi's secret envelope; this tells them apart. */
@@ -47,14 +49,18 @@ function fakeDigest(s: string): string {
 
 /**
  * `engineArgs`: the arguments of the `pulumi` command the program reads (src/read/engineArgs.ts);
- * without them, it reads its own ancestors, where there is no `pulumi` command.
+ * without them, it reads its own ancestors, where there is no `pulumi` command. `answerAfterMs`: how
+ * long the mocks take to answer each registration.
  */
-export async function runProgram(stack: string, config: Record<string, unknown>, opts: { cwd?: string; secretKeys?: string[]; engineArgs?: string[] } = {}): Promise<Declared> {
-  const declared: Declared = { resources: [], calls: [], outputs: {} };
+export async function runProgram(stack: string, config: Record<string, unknown>, opts: { cwd?: string; secretKeys?: string[]; engineArgs?: string[]; answerAfterMs?: number } = {}): Promise<Declared> {
+  const declared: Declared = { resources: [], calls: [], outputs: {}, events: [] };
   const byName = new Map<string, DeclaredResource>();
   void pulumi.runtime.setMocks(
     {
-      newResource(args) {
+      async newResource(args) {
+        // An engine that takes its time to answer, as the real one does.
+        if (opts.answerAfterMs) await new Promise((r) => setTimeout(r, opts.answerAfterMs));
+        declared.events.push({ event: "answered", name: args.name });
         const r = byName.get(`${args.type}::${args.name}`);
         if (r) r.inputs = args.inputs;
         const state: Record<string, any> = { ...args.inputs };
@@ -98,6 +104,7 @@ export async function runProgram(stack: string, config: Record<string, unknown>,
       },
     };
     declared.resources.push(r);
+    declared.events.push({ event: "sent", name: r.name });
     byName.set(`${r.type}::${r.name}`, r);
     return register(req, callback);
   };

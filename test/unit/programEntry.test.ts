@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as os from "node:os";
@@ -12,6 +12,7 @@ const load = createRequire(__filename);
 const { bundle } = load("../../scripts/bundle.cjs") as { bundle: (root: string, entry: string, name: string, options?: { packages?: "external" }) => string };
 const { plainStacksForTheSdk, SDK_FRAMES } = load("../../scripts/sdkStacks.cjs") as { plainStacksForTheSdk: (sdkDir: string) => void; SDK_FRAMES: number };
 const { quietSdkDebug } = load("../../scripts/sdkDebug.cjs") as { quietSdkDebug: (logModule: object, env: NodeJS.ProcessEnv) => boolean };
+const { FLAGS } = load("../../scripts/heapGrowth.cjs") as { FLAGS: string[] };
 
 /** A project whose entry imports a module of its own and an npm package. */
 function project(): string {
@@ -148,12 +149,12 @@ describe("program entry: the SDK's debug messages", () => {
   });
 });
 
-describe("program entry: the young generation", () => {
+describe("program entry: the heap's growth", () => {
   /** The size of V8's new space after a burst of allocations like a registration's (promises, objects, strings; some kept a while), in a fresh process. */
   function newSpaceAfterBurst(small: boolean): { start: number; end: number } {
     const script = `
       const v8 = require("node:v8");
-      if (${small}) require(${JSON.stringify(path.resolve(__dirname, "../../scripts/youngGeneration.cjs"))}).keepYoungGenerationSmall(v8);
+      if (${small}) require(${JSON.stringify(path.resolve(__dirname, "../../scripts/heapGrowth.cjs"))}).limitHeapGrowth(v8);
       const size = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === "new_space").space_size;
       const start = size();
       let kept = [];
@@ -166,11 +167,20 @@ describe("program entry: the young generation", () => {
     return JSON.parse(execFileSync(process.execPath, ["-e", script], { encoding: "utf8" })) as { start: number; end: number };
   }
 
-  it("stays near its initial size where V8 would grow it", () => {
+  it("keeps the young generation near its initial size where V8 would grow it", () => {
     const kept = newSpaceAfterBurst(true);
     const grown = newSpaceAfterBurst(false);
     // Kept, it still ends at 2–2.5 MiB from 1 (a busy machine lets V8 add a few pages); grown, at 32 MiB.
     assert.ok(kept.end <= 4 * kept.start, `kept small: ${kept.start} → ${kept.end} bytes`);
     assert.ok(grown.end >= 4 * kept.end, `without it V8 grows it: ${grown.start} → ${grown.end} bytes`);
+  });
+
+  it("sets flags this Node's V8 knows, without a warning (V8 ignores an unknown flag, saying so on stderr)", () => {
+    const known = execFileSync(process.execPath, ["--v8-options"], { encoding: "utf8" });
+    for (const flag of FLAGS) assert.ok(known.includes(`  ${flag.split("=")[0]} `), `${flag} is one of V8's options`);
+    const script = `require(${JSON.stringify(path.resolve(__dirname, "../../scripts/heapGrowth.cjs"))}).limitHeapGrowth(require("node:v8"));`;
+    const run = spawnSync(process.execPath, ["-e", script], { encoding: "utf8" });
+    assert.equal(run.status, 0);
+    assert.equal(run.stderr + run.stdout, "");
   });
 });
