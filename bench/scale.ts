@@ -14,12 +14,12 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { copyExampleSecrets, e2e, missingPrerequisite, openProject, PULUMI_ROOT, removeLeftovers, removeRunImages, REPO_ROOT } from "../test/e2e/harness";
+import { copyExampleSecrets, e2e, missingPrerequisite, openProject, PULUMI_ROOT, removeLeftovers, removeRunImages } from "../test/e2e/harness";
 import { UNCHANGED_FOLDERS_ENV } from "../src/plan/leftOut";
+import { relabel, writeFolders } from "./folders";
 import { printRows, runBenchmark } from "./report";
 
 const COMPOSE_V2 = path.join(os.homedir(), ".cache/pulumi-toolchain/bin/docker-compose-v2");
-const FIXTURE = path.join(REPO_ROOT, "test/fixtures/services/e2e-web");
 
 interface Run {
   readonly seconds: number;
@@ -37,23 +37,6 @@ function timed(command: string[], cwd: string, env: NodeJS.ProcessEnv): Run {
 
 function best(runs: Run[]): Run {
   return runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
-}
-
-/** N copies of e2e-web as `e2e-s<i>` (no host port: N copies cannot share one). */
-function writeFolders(n: number): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-scale-"));
-  for (let i = 0; i < n; i++) {
-    const folder = path.join(dir, `e2e-s${i}`);
-    fs.cpSync(FIXTURE, folder, { recursive: true });
-    const compose = path.join(folder, "docker-compose.yml");
-    fs.writeFileSync(compose, fs.readFileSync(compose, "utf8").replaceAll("e2e-web", `e2e-s${i}`).replace(/\n {4}ports:\n(\s+- .*\n)+/, "\n"));
-  }
-  return dir;
-}
-
-/** Sets the folder's `bench` label (a change that replaces its container and nothing else). */
-function relabel(composeFile: string, value: string): void {
-  fs.writeFileSync(composeFile, fs.readFileSync(composeFile, "utf8").replace(/traefik\.enable: "true"(\n\s+bench: .*)?/, `traefik.enable: "true"\n      bench: ${value}`));
 }
 
 function pulumiFigures(p: Awaited<ReturnType<typeof openProject>>, n: number, rows: [string, string][]): void {
