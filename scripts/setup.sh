@@ -61,13 +61,15 @@ _setup_env() {
   if docker version >/dev/null 2>&1; then :; elif DOCKER_API_VERSION=1.41 docker version >/dev/null 2>&1; then export DOCKER_API_VERSION=1.41; fi
 }
 
-if _setup_node && _setup_npm && { [ "${SKIP_TOOLCHAIN:-}" = 1 ] || bash "$PROJECT_ROOT/scripts/toolchain.sh" pulumi plugins docker image; } && _setup_env; then
-  echo "setup: node $(node --version), pulumi $(pulumi version 2>/dev/null || echo missing), state backend $PULUMI_BACKEND_URL${_setup_stack:+ (stack $_setup_stack)}" >&2
+# The toolchain step checked the CLI's version (what it prints); skipped, the CLI on PATH is asked.
+_setup_pulumi="v$PULUMI_VERSION"
+if _setup_node && _setup_npm && { { [ "${SKIP_TOOLCHAIN:-}" = 1 ] && _setup_pulumi=""; } || bash "$PROJECT_ROOT/scripts/toolchain.sh" pulumi plugins docker image; } && _setup_env; then
+  echo "setup: node $(node --version), pulumi ${_setup_pulumi:-$(pulumi version 2>/dev/null || echo missing)}, state backend $PULUMI_BACKEND_URL${_setup_stack:+ (stack $_setup_stack)}" >&2
   unset -f _setup_node _setup_npm _setup_env
-  unset _setup_stack
+  unset _setup_stack _setup_pulumi
 else
   unset -f _setup_node _setup_npm _setup_env
-  unset _setup_stack
+  unset _setup_stack _setup_pulumi
   echo "setup: FAILED (see the lines above); nothing else was changed in this shell" >&2
   # `return` when sourced; `exit` when run as a script.
   return 1 2>/dev/null || exit 1

@@ -176,7 +176,11 @@ build_pulumi() {
 
 # ------------------------------------------------------------------ plugins
 PLUGIN_LIST=""   # `pulumi plugin ls`, read once (emptied when a plugin is installed)
-plugin_listed() { # NAME VERSION
+# plugin_listed NAME VERSION: in Pulumi's plugin folder, complete (an install cut short leaves a
+# .partial marker beside it), as `pulumi plugin ls` would list it without its 0.2 s; else in that list.
+plugin_listed() {
+  local dir="$PULUMI_HOME/plugins/resource-$1-v$2"
+  if [ -x "$dir/pulumi-resource-$1" ] && [ ! -e "$dir.partial" ]; then return 0; fi
   [ -n "$PLUGIN_LIST" ] || PLUGIN_LIST="$("$VBIN/pulumi" plugin ls </dev/null 2>/dev/null || true)"
   awk -v n="$1" -v v="$2" '$1 == n && $2 == "resource" && $3 == v {f=1} END {exit !f}' <<<"$PLUGIN_LIST"
 }
@@ -184,11 +188,14 @@ plugin_listed() { # NAME VERSION
 PLUGINS_DIR="${PULUMI_PLUGINS_DIR:-}"
 if [ -z "$PLUGINS_DIR" ] && [ -d "$ROOT/../shared/pulumi-plugins" ]; then PLUGINS_DIR="$(cd "$ROOT/../shared/pulumi-plugins" && pwd)"; fi
 
-# plugin_version NAME: the plugin version the npm package @pulumi/NAME asks for.
-plugin_version() {
-  local pkg="$ROOT/node_modules/@pulumi/$1/package.json"
-  [ -f "$pkg" ] || die "$pkg is missing: run npm ci first (scripts/setup.sh does)"
-  node -p "require('$pkg').pulumi.version" </dev/null
+# plugin_versions NAME...: the plugin version each npm package @pulumi/NAME asks for, one per line (one node).
+plugin_versions() {
+  local name pkgs=()
+  for name in "$@"; do
+    pkgs+=("$ROOT/node_modules/@pulumi/$name/package.json")
+    [ -f "${pkgs[-1]}" ] || die "${pkgs[-1]} is missing: run npm ci first (scripts/setup.sh does)"
+  done
+  node -e 'for (const p of process.argv.slice(1)) console.log(require(p).pulumi.version)' "${pkgs[@]}" </dev/null
 }
 
 # install_plugin_file NAME VERSION: from $PLUGINS_DIR, after checking its SHA256SUMS entry.
@@ -222,8 +229,11 @@ install_plugin() {
 
 setup_plugins() {
   [ -x "$VBIN/pulumi" ] || die "pulumi is not installed yet (run: $0 pulumi)"
-  install_plugin docker "$(plugin_version docker)"
-  install_plugin command "$(plugin_version command)"
+  local versions
+  mapfile -t versions < <(plugin_versions docker command)
+  [ "${#versions[@]}" = 2 ] || die "cannot read the plugin versions @pulumi/docker and @pulumi/command ask for"
+  install_plugin docker "${versions[0]}"
+  install_plugin command "${versions[1]}"
   if [ "${#PLUGINS_MISSING[@]}" -gt 0 ]; then
     die "missing provider plugins: ${PLUGINS_MISSING[*]}; pulumi up/preview and the end-to-end tests cannot run"
   fi
