@@ -7,8 +7,9 @@ import * as pulumi from "@pulumi/pulumi";
  * next seconds (a preview) or minutes (an `up`): until a registration is answered, the SDK holds its
  * request, its pending promises and their stack captures, about 130 KiB per resource, 160 MiB of live
  * heap for 200 folders. Declaring the next folder once the oldest one's registrations are answered
- * keeps at most this many folders pending: a preview of 200 folders peaks at about 265 MiB instead of
- * 420–450 (with scripts/heapGrowth.cjs), in the same time. The engine runs 4 steps per core at once
+ * keeps at most this many folders pending: the program's peak RSS in a preview of 200 folders is
+ * 254–298 MiB instead of 344–354 with every folder declared at once (both with scripts/heapGrowth.cjs;
+ * `npm run bench:memory`), in the same time. The engine runs 4 steps per core at once
  * (Pulumi's default parallelism), and one folder's registrations follow one another (image, make-way,
  * container, health wait, handover), so 32 folders keep it as busy as all of them would; up to 32
  * folders, nothing waits.
