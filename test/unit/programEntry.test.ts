@@ -10,7 +10,11 @@ import * as vm from "node:vm";
 // The program's entry pieces are CommonJS scripts (they run before any TypeScript is compiled).
 const load = createRequire(__filename);
 const { bundle } = load("../../scripts/bundle.cjs") as { bundle: (root: string, entry: string, name: string, options?: { packages?: "external" }) => string };
-const { plainStacksForTheSdk, SDK_FRAMES } = load("../../scripts/sdkStacks.cjs") as { plainStacksForTheSdk: (sdkDir: string) => void; SDK_FRAMES: number };
+const { plainStacksForTheSdk, SDK_FRAMES, PROMISE_STACK_NOT_KEPT } = load("../../scripts/sdkStacks.cjs") as {
+  plainStacksForTheSdk: (sdkDir: string, env?: NodeJS.ProcessEnv) => void;
+  SDK_FRAMES: number;
+  PROMISE_STACK_NOT_KEPT: string;
+};
 const { quietSdkDebug } = load("../../scripts/sdkDebug.cjs") as { quietSdkDebug: (logModule: object, env: NodeJS.ProcessEnv) => boolean };
 const { FLAGS } = load("../../scripts/heapGrowth.cjs") as { FLAGS: string[] };
 
@@ -98,6 +102,25 @@ describe("program entry: the SDK's own stack captures", () => {
     } finally {
       errors.prepareStackTrace = saved.prepare;
       Error.stackTraceLimit = saved.limit;
+      fs.rmSync(sdkDir, { recursive: true, force: true });
+    }
+  });
+
+  it("a promise's stack (the SDK's debuggablePromise) is not formatted, unless PULUMI_DEBUG_PROMISE_LEAKS asks the SDK to print it", () => {
+    const sdkDir = fs.mkdtempSync(path.join(os.tmpdir(), "fake-sdk-"));
+    const errors = Error as { prepareStackTrace?: unknown };
+    const saved = errors.prepareStackTrace;
+    const promiseStack = (): string => (vm.runInThisContext("(function debuggablePromise() { return new Error().stack; })", { filename: path.join(sdkDir, "runtime", "debuggable.js") }) as () => string)();
+    try {
+      errors.prepareStackTrace = (error: Error) => `mapped: ${error.message}`;
+      plainStacksForTheSdk(sdkDir, {});
+      assert.equal(promiseStack(), PROMISE_STACK_NOT_KEPT);
+      assert.match(PROMISE_STACK_NOT_KEPT, /PULUMI_DEBUG_PROMISE_LEAKS=true/);
+      errors.prepareStackTrace = (error: Error) => `mapped: ${error.message}`;
+      plainStacksForTheSdk(sdkDir, { PULUMI_DEBUG_PROMISE_LEAKS: "true" });
+      assert.match(promiseStack(), /^Error\n {4}at debuggablePromise \(.*debuggable\.js:1:\d+\)\n/);
+    } finally {
+      errors.prepareStackTrace = saved;
       fs.rmSync(sdkDir, { recursive: true, force: true });
     }
   });
