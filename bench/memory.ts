@@ -10,36 +10,26 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { spawnSync } from "node:child_process";
 import { FOLDERS_AHEAD, FOLDERS_AHEAD_ENV } from "../src/declare/declarationWindow";
 import { missingPrerequisite, openProject, PULUMI_ROOT } from "../test/e2e/harness";
 import { writeFolders } from "./folders";
-import { printRows, Row, runBenchmark } from "./report";
+import { printRows, Row, Run, runBenchmark, timed } from "./report";
 
 /** Loaded into the program (NODE_OPTIONS): appends its peak RSS in KiB to the file it is given, when it exits. */
 const PEAK_RSS_HOOK = `process.on("exit", () => require("node:fs").appendFileSync(process.env.BENCH_PEAK_RSS_FILE, process.resourceUsage().maxRSS + "\\n"));`;
 
-interface Run {
-  readonly seconds: number;
+interface ProgramRun extends Run {
   readonly programMiB: number;
-  readonly runMiB: number;
 }
 
-function preview(dir: string, env: NodeJS.ProcessEnv, scratch: string): Run {
+function preview(dir: string, env: NodeJS.ProcessEnv, scratch: string): ProgramRun {
   const rssFile = path.join(scratch, "program-rss");
-  const timeFile = path.join(scratch, "time");
   fs.rmSync(rssFile, { force: true });
-  const r = spawnSync("/usr/bin/time", ["-o", timeFile, "-f", "%e %M", "pulumi", "preview", "--stack", "test", "--non-interactive"], {
-    cwd: dir,
-    env: { ...env, BENCH_PEAK_RSS_FILE: rssFile, NODE_OPTIONS: `--require ${path.join(scratch, "peak-rss.cjs")}` },
-    stdio: ["ignore", "ignore", "pipe"],
-    encoding: "utf8",
-  });
-  if (r.status !== 0) throw new Error(`pulumi preview failed:\n${r.stderr.slice(-3000)}`);
-  const [seconds, runKiB] = fs.readFileSync(timeFile, "utf8").trim().split("\n").pop()!.split(" ").map(Number);
+  const run = timed(["pulumi", "preview", "--stack", "test", "--non-interactive"], dir,
+    { ...env, BENCH_PEAK_RSS_FILE: rssFile, NODE_OPTIONS: `--require ${path.join(scratch, "peak-rss.cjs")}` });
   // The program is the largest Node process of the run (the bundle it builds runs in the same one).
   const programKiB = Math.max(...fs.readFileSync(rssFile, "utf8").trim().split("\n").map(Number));
-  return { seconds, programMiB: programKiB / 1024, runMiB: runKiB / 1024 };
+  return { ...run, programMiB: programKiB / 1024 };
 }
 
 async function main(): Promise<void> {
@@ -55,7 +45,7 @@ async function main(): Promise<void> {
     const env = { ...process.env, ...p.env, PULUMI_SKIP_UPDATE_CHECK: "true", PATH: `${path.join(PULUMI_ROOT, "bin")}:${process.env.PATH ?? ""}`,
       NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? p.file(".deploy/compile-cache") };
     preview(p.dir, env, scratch); // bundles the program and fills the compile cache
-    const fmt = (r: Run): string => `${r.seconds.toFixed(2)} s, program ${r.programMiB.toFixed(0)} MiB, run ${r.runMiB.toFixed(0)} MiB`;
+    const fmt = (r: ProgramRun): string => `${r.seconds.toFixed(2)} s, program ${r.programMiB.toFixed(0)} MiB, run ${r.rssMiB.toFixed(0)} MiB`;
     for (let round = 1; round <= 3; round++) {
       rows.push([`${FOLDERS_AHEAD} folders ahead of the engine (the default), run ${round}`, fmt(preview(p.dir, env, scratch))]);
       rows.push([`all ${n} folders at once (${FOLDERS_AHEAD_ENV}=${n}), run ${round}`, fmt(preview(p.dir, { ...env, [FOLDERS_AHEAD_ENV]: String(n) }, scratch))]);

@@ -17,23 +17,9 @@ import * as path from "node:path";
 import { copyExampleSecrets, e2e, missingPrerequisite, openProject, PULUMI_ROOT, removeLeftovers, removeRunImages } from "../test/e2e/harness";
 import { UNCHANGED_FOLDERS_ENV } from "../src/plan/leftOut";
 import { relabel, writeFolders } from "./folders";
-import { printRows, runBenchmark } from "./report";
+import { printRows, Run, runBenchmark, timed } from "./report";
 
 const COMPOSE_V2 = path.join(os.homedir(), ".cache/pulumi-toolchain/bin/docker-compose-v2");
-
-interface Run {
-  readonly seconds: number;
-  readonly rssMiB: number;
-}
-
-/** `command` under GNU time: wall seconds and the peak RSS of the command and its children. */
-function timed(command: string[], cwd: string, env: NodeJS.ProcessEnv): Run {
-  const out = path.join(os.tmpdir(), `bench-time-${process.pid}`);
-  const r = spawnSync("/usr/bin/time", ["-o", out, "-f", "%e %M", ...command], { cwd, env, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`${command.join(" ")} failed:\n${r.stderr.slice(-3000)}`);
-  const [seconds, kib] = fs.readFileSync(out, "utf8").trim().split("\n").pop()!.split(" ").map(Number);
-  return { seconds, rssMiB: kib / 1024 };
-}
 
 function best(runs: Run[]): Run {
   return runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
