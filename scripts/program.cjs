@@ -10,6 +10,7 @@ const { bundle } = require("./bundle.cjs");
 const { quietSdkDebug } = require("./sdkDebug.cjs");
 const { plainStacksForTheSdk } = require("./sdkStacks.cjs");
 const { limitHeapGrowth } = require("./heapGrowth.cjs");
+const { lazySdkModules } = require("./sdkLazyModules.cjs");
 
 const root = path.resolve(__dirname, "..");
 
@@ -19,8 +20,11 @@ require("node:module").enableCompileCache?.(path.join(root, ".deploy", "compile-
 
 // Its heap kept from growing far ahead of what it holds: a quarter less peak memory at 30 folders, two fifths less at 200 (scripts/heapGrowth.cjs).
 limitHeapGrowth(require("node:v8"));
+const sdkDir = path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [root] }));
 // The SDK's own stack captures, unmapped (scripts/sdkStacks.cjs): over a quarter of a preview's CPU time otherwise.
-plainStacksForTheSdk(path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [root] })));
+plainStacksForTheSdk(sdkDir);
+// What the SDK loads for function serialization and the Automation API, unused here, loaded if ever used (scripts/sdkLazyModules.cjs): about 150 ms of each run otherwise.
+lazySdkModules(sdkDir);
 // The SDK's debug messages to the engine, one RPC per registration step, only with DEPLOY_SDK_DEBUG=1 (scripts/sdkDebug.cjs).
 quietSdkDebug(require(require.resolve("@pulumi/pulumi/log", { paths: [root] })), process.env);
 module.exports = require(bundle(root, "index.ts", "program", { packages: "external" }));
