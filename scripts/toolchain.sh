@@ -17,7 +17,10 @@
 #       release after v3.259.0 (hence the project's pin) and no version of the
 #       separate pulumi-language-nodejs module: the language host is the one in
 #       github.com/pulumi/pulumi/sdk/v3@v3.68.0, the last release that kept it
-#       in the sdk module.
+#       in the sdk module. It reads a project's runtime options (typescript,
+#       tsconfig, nodeargs) from flags, which this CLI no longer passes: it is
+#       installed under .langhost/, behind scripts/toolchain/pulumi-language-nodejs.sh,
+#       which passes them from the project's Pulumi.yaml.
 #  2. The resource plugins docker and command at the versions the npm packages
 #     ask for (`pulumi.version` in node_modules/@pulumi/{docker,command}/package.json),
 #     with `pulumi plugin install` when Pulumi's downloads answer; otherwise from
@@ -163,15 +166,22 @@ build_pulumi() {
   build pulumi-language-nodejs "$SRC/language-nodejs" \
     github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs \
     "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$LANGHOST_MODULE_VERSION"
-  local f
-  for f in pulumi pulumi-language-nodejs; do
-    # Copied with its time kept: same size and time is the same build (no byte-by-byte compare of 100+ MB).
-    if [ "$(stat -c '%s %Y' "$CACHE/bin/$f")" != "$(stat -c '%s %Y' "$VBIN/$f" 2>/dev/null)" ]; then
-      install -p -m 0755 "$CACHE/bin/$f" "$VBIN/$f.tmp" && mv -f "$VBIN/$f.tmp" "$VBIN/$f"
-    fi
-  done
+  # The language host goes under .langhost/, behind the wrapper that hands it the project's runtime
+  # options as flags (scripts/toolchain/pulumi-language-nodejs.sh: this CLI no longer passes them so).
+  install_changed "$CACHE/bin/pulumi" "$VBIN/pulumi"
+  install_changed "$CACHE/bin/pulumi-language-nodejs" "$VBIN/.langhost/pulumi-language-nodejs"
+  install_changed "$SRC/pulumi-language-nodejs.sh" "$VBIN/pulumi-language-nodejs"
   echo "built by scripts/toolchain.sh from pkg/v3@$CLI_MODULE_VERSION and sdk/v3@$LANGHOST_MODULE_VERSION" \
     > "$VBIN/.toolchain-built"
+}
+
+# install_changed FROM TO: TO made an executable copy of FROM, with its time kept, unless it has
+# FROM's size and time already (the same build: no byte-by-byte compare of 100+ MB).
+install_changed() {
+  if [ "$(stat -c '%s %Y' "$1")" != "$(stat -c '%s %Y' "$2" 2>/dev/null)" ]; then
+    mkdir -p "$(dirname "$2")"
+    install -p -m 0755 "$1" "$2.tmp" && mv -f "$2.tmp" "$2"
+  fi
 }
 
 # ------------------------------------------------------------------ plugins
