@@ -8,7 +8,7 @@
 const path = require("node:path");
 const { bundle } = require("./bundle.cjs");
 const { quietSdkDebug } = require("./sdkDebug.cjs");
-const { plainStacksForTheSdk } = require("./sdkStacks.cjs");
+const { plainStacksForTheSdk, promiseStacksNotCaptured } = require("./sdkStacks.cjs");
 const { limitHeapGrowth } = require("./heapGrowth.cjs");
 const { lazySdkModules } = require("./sdkLazyModules.cjs");
 
@@ -23,6 +23,8 @@ limitHeapGrowth(require("node:v8"));
 const sdkDir = path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [root] }));
 // The SDK's own stack captures, unmapped (scripts/sdkStacks.cjs): over a quarter of a preview's CPU time otherwise.
 plainStacksForTheSdk(sdkDir);
+// Nor is a stack captured for each promise the SDK makes, unless PULUMI_DEBUG_PROMISE_LEAKS asks for them (scripts/sdkStacks.cjs).
+promiseStacksNotCaptured(require(path.join(sdkDir, "runtime", "debuggable.js")));
 // What the SDK loads for function serialization and the Automation API, unused here, loaded if ever used (scripts/sdkLazyModules.cjs): about 150 ms of each run otherwise.
 lazySdkModules(sdkDir);
 // The SDK's debug messages to the engine, one RPC per registration step, only with DEPLOY_SDK_DEBUG=1 (scripts/sdkDebug.cjs).

@@ -10,8 +10,9 @@ import * as vm from "node:vm";
 // The program's entry pieces are CommonJS scripts (they run before any TypeScript is compiled).
 const load = createRequire(__filename);
 const { bundle } = load("../../scripts/bundle.cjs") as { bundle: (root: string, entry: string, name: string, options?: { packages?: "external" }) => string };
-const { plainStacksForTheSdk, SDK_FRAMES, PROMISE_STACK_NOT_KEPT } = load("../../scripts/sdkStacks.cjs") as {
+const { plainStacksForTheSdk, promiseStacksNotCaptured, SDK_FRAMES, PROMISE_STACK_NOT_KEPT } = load("../../scripts/sdkStacks.cjs") as {
   plainStacksForTheSdk: (sdkDir: string, env?: NodeJS.ProcessEnv) => void;
+  promiseStacksNotCaptured: (debuggable: { debuggablePromise: (p: Promise<unknown>, ctx: string) => Promise<unknown> }, env?: NodeJS.ProcessEnv) => boolean;
   SDK_FRAMES: number;
   PROMISE_STACK_NOT_KEPT: string;
 };
@@ -123,6 +124,51 @@ describe("program entry: the SDK's own stack captures", () => {
       errors.prepareStackTrace = saved;
       fs.rmSync(sdkDir, { recursive: true, force: true });
     }
+  });
+
+  it("a promise's stack is not even captured, unless PULUMI_DEBUG_PROMISE_LEAKS asks for it", () => {
+    const seen: number[] = [];
+    const fake = {
+      debuggablePromise: (p: Promise<unknown>, ctx: string) => {
+        seen.push(Error.stackTraceLimit);
+        Object.defineProperty(p, "_debugStackTrace", { writable: true, value: new Error(ctx).stack });
+        return p.then((v) => v);
+      },
+    };
+    const limit = Error.stackTraceLimit;
+    assert.equal(promiseStacksNotCaptured(fake, { PULUMI_DEBUG_PROMISE_LEAKS: "true" }), false);
+    const kept = Promise.resolve(1);
+    void fake.debuggablePromise(kept, "kept");
+    assert.match((kept as unknown as { _debugStackTrace: string })._debugStackTrace, /^Error: kept\n {4}at /);
+    assert.equal(promiseStacksNotCaptured(fake, {}), true);
+    const p = Promise.resolve(2);
+    const returned = fake.debuggablePromise(p, "not kept");
+    assert.deepEqual(seen, [limit, 0], "no frame captured inside, and the limit put back");
+    assert.equal(Error.stackTraceLimit, limit);
+    assert.equal((p as unknown as { _debugStackTrace: string })._debugStackTrace, PROMISE_STACK_NOT_KEPT);
+    return returned.then((v) => assert.equal(v, 2));
+  });
+
+  it("the SDK's own debuggablePromise, wrapped: the SDK calls the wrapper, and a promise keeps its value, context and leak check", () => {
+    const code = `
+      const path = require("node:path");
+      const { promiseStacksNotCaptured, PROMISE_STACK_NOT_KEPT } = require(${JSON.stringify(path.resolve(__dirname, "../../scripts/sdkStacks.cjs"))});
+      const sdkDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
+      require("@pulumi/pulumi");
+      const debuggable = require(path.join(sdkDir, "runtime", "debuggable.js"));
+      const wrapped = promiseStacksNotCaptured(debuggable, {});
+      // The SDK's modules call it through the export: the runtime's keep-alive promise goes through the wrapper.
+      const ours = debuggable.debuggablePromise;
+      let sdkCalls = 0;
+      debuggable.debuggablePromise = (q, ctx) => (sdkCalls++, ours(q, ctx));
+      require("@pulumi/pulumi").runtime.rpcKeepAlive()();
+      debuggable.debuggablePromise = ours;
+      const p = Promise.resolve(7);
+      debuggable.debuggablePromise(p, "ctx").then((v) => console.log(JSON.stringify({
+        wrapped, sdkCalls, same: debuggable === require("@pulumi/pulumi/runtime/debuggable"), value: v, ctx: p._debugCtx,
+        stack: p._debugStackTrace === PROMISE_STACK_NOT_KEPT, leaks: debuggable.leakedPromises()[0].size })));`;
+    const out = JSON.parse(execFileSync(process.execPath, ["-e", code], { cwd: path.resolve(__dirname, "../.."), encoding: "utf8" })) as Record<string, unknown>;
+    assert.deepEqual(out, { wrapped: true, sdkCalls: 1, same: true, value: 7, ctx: "ctx", stack: true, leaks: 0 });
   });
 
   it("leave stacks alone when no formatter is installed", () => {
