@@ -126,12 +126,12 @@ describe("program entry: the SDK's own stack captures", () => {
     }
   });
 
-  it("a promise's stack is not even captured, unless PULUMI_DEBUG_PROMISE_LEAKS asks for it", () => {
+  it("a promise's stack is not even captured, unless PULUMI_DEBUG_PROMISE_LEAKS asks for it", async () => {
     const seen: number[] = [];
     const fake = {
       debuggablePromise: (p: Promise<unknown>, ctx: string) => {
         seen.push(Error.stackTraceLimit);
-        Object.defineProperty(p, "_debugStackTrace", { writable: true, value: new Error(ctx).stack });
+        void Object.defineProperty(p, "_debugStackTrace", { writable: true, value: new Error(ctx).stack });
         return p.then((v) => v);
       },
     };
@@ -146,7 +146,7 @@ describe("program entry: the SDK's own stack captures", () => {
     assert.deepEqual(seen, [limit, 0], "no frame captured inside, and the limit put back");
     assert.equal(Error.stackTraceLimit, limit);
     assert.equal((p as unknown as { _debugStackTrace: string })._debugStackTrace, PROMISE_STACK_NOT_KEPT);
-    return returned.then((v) => assert.equal(v, 2));
+    assert.equal(await returned, 2);
   });
 
   it("the SDK's own debuggablePromise, wrapped: the SDK calls the wrapper, and a promise keeps its value, context and leak check", () => {
