@@ -7,7 +7,8 @@ const path = require("node:path");
  * What the SDK requires as it loads, only for function serialization (`serializeFunction`, dynamic
  * providers, `computeCodePaths`) and for the Automation API: npm's @npmcli/arborist and what it
  * needs, TypeScript, the Automation API's modules. This program uses none of them, and loading them
- * took about 150 ms of every program run, two per `pulumi up` (468 of the SDK's 760 modules).
+ * took about 150 ms of every program run, two per `pulumi up` (468 of the 760 modules that
+ * `require("@pulumi/pulumi")` loaded).
  *
  * Each one is required by `from` (relative to the SDK's directory) as `request`; its `shape` is how
  * that file reads it (the SDK's TypeScript output):
