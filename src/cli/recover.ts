@@ -14,7 +14,8 @@
  *     process is refused; one from another machine is cleared only when asked (`--clear-lock`, or "y");
  *  4. `pulumi refresh` then reads every resource back from Docker.
  * First of all, a state file a killed `pulumi` left empty or cut short is put back from Pulumi's copy of
- * the state before that write (asked; the broken file is kept).
+ * the state before that write, and its metadata (`.attrs`) left so is set aside (asked; the broken
+ * files are kept).
  * It deploys nothing: the next step is `pulumi preview --diff`, then `pulumi up`.
  */
 import { execFileSync, spawn } from "node:child_process";
@@ -25,7 +26,7 @@ import { LABELS } from "../environment/applyStack";
 import { dockerKindOf, inputsHashOf } from "../read/dockerResources";
 import { StackBackend } from "../state/backend";
 import { brokenCheckpoint, repairCheckpoint } from "../state/checkpointRepair";
-import { openStackWorkspace, PROJECT } from "../state/stackWorkspace";
+import { openStackWorkspace, PROJECT, stackSettingsAndBackend } from "../state/stackWorkspace";
 import { confirmed } from "./confirm";
 import { explainPulumiError } from "./pulumiErrors";
 
@@ -216,13 +217,15 @@ export async function recover(argv: string[], root: string, out: (line: string) 
     return 2;
   }
   const [stackName] = args;
+  // Before the stack is opened: selecting it already reads its state (and its metadata).
+  const resolved = stackSettingsAndBackend(root, stackName);
+  if (typeof resolved !== "string" && !(await repairBrokenState(resolved.backend, stackName, argv, out, ask))) return 1;
   const workspace = await openStackWorkspace(root, stackName);
   if (typeof workspace === "string") {
     out(`recover: ${workspace}`);
     return 1;
   }
   const { stack } = workspace;
-  if (!(await repairBrokenState(workspace.backend, stackName, argv, out, ask))) return 1;
   let deployment: Deployment;
   try {
     deployment = (await stack.exportStack()).deployment as Deployment;
@@ -267,14 +270,23 @@ export async function recover(argv: string[], root: string, out: (line: string) 
 async function repairBrokenState(backend: StackBackend, stackName: string, argv: string[], out: (line: string) => void, ask?: (question: string) => Promise<boolean>): Promise<boolean> {
   const repair = backend.location.kind === "file" ? brokenCheckpoint(backend.location.directory, PROJECT, stackName) : undefined;
   if (!repair) return true;
-  out(`recover: the state file ${repair.broken} is empty or cut short (a pulumi killed while writing it): every pulumi command fails to load it.`);
-  out(`recover: it can be put back from ${repair.from}, the state before that write; the refresh below then reads every resource back from Docker.`);
-  const refusal = await confirmed(`Put the state of ${stackName} back from ${path.basename(repair.from)}? [y/N] `, argv.includes("--yes"), ask);
+  if (repair.broken) {
+    out(`recover: the state file ${repair.broken} is empty or cut short (a pulumi killed while writing it): every pulumi command fails to load it.`);
+    out(`recover: it can be put back from ${repair.from}, the state before that write; the refresh below then reads every resource back from Docker.`);
+  }
+  if (repair.brokenMetadata) {
+    out(`recover: the state's metadata ${repair.brokenMetadata} is empty or cut short (a pulumi killed while writing it): every pulumi command fails to load the state.`);
+    if (!repair.broken) out("recover: the state file itself reads (the state before that write); without the metadata Pulumi reads it, and writes the metadata again at its next write.");
+  }
+  const question = repair.broken ? `Put the state of ${stackName} back from ${path.basename(repair.from!)}? [y/N] ` : `Set the metadata of ${stackName}'s state aside? [y/N] `;
+  const refusal = await confirmed(question, argv.includes("--yes"), ask);
   if (refusal) {
     out(`recover: ${refusal}`);
     return false;
   }
-  out(`recover: state put back from ${repair.from}; the broken file is kept as ${repairCheckpoint(repair)}`);
+  const [first, second] = repairCheckpoint(repair);
+  if (repair.broken) out(`recover: state put back from ${repair.from}; the broken file is kept as ${first}`);
+  if (repair.brokenMetadata) out(`recover: the broken metadata is kept as ${repair.broken ? second : first}`);
   return true;
 }
 

@@ -92,15 +92,16 @@ describe("faults in the middle of a deploy, on an engine of the test's own", { s
     await interruptedUp((run) => Promise.resolve(void process.kill(-run.child.pid!, "SIGKILL")));
     const refused = pulumi(p, "up", "--yes");
     assert.notEqual(await refused.done, 0);
-    // Killed while it wrote the state file, pulumi leaves it cut short (seen once in about ten runs):
-    // every command then fails to load it, and recover puts back the state before that write.
+    // Killed while it wrote the state, pulumi leaves it or its metadata (.attrs) cut short (seen once in
+    // about ten runs): every command then fails to load it; recover puts back the state before that
+    // write, or sets the metadata aside.
     const cut = /failed to load checkpoint/.test(refused.output());
     if (!cut) assert.match(refused.output(), /currently locked by 1 lock\(s\).*\n.*created by/, "the killed run left its lock");
     const started = Date.now();
     const said = await recoverNow();
     t.diagnostic(`recover took ${((Date.now() - started) / 1000).toFixed(1)} s${cut ? " (the state file was cut short)" : ""}:\n${said}`);
     assert.match(said, /locked by .* no longer runs: the lock is stale/);
-    if (cut) assert.match(said, /state put back from \S+test\.json\.bak/);
+    if (cut) assert.match(said, /state put back from \S+test\.json\.bak|the broken metadata is kept as \S+test\.json\.attrs\.broken-/);
     else assert.match(said, /pending create of container .*(made by the interrupted run .*removed|Docker never made it)/);
     const up = await p.stack.up();
     assert.equal(up.summary.result, "succeeded");
@@ -161,5 +162,22 @@ describe("faults in the middle of a deploy, on an engine of the test's own", { s
     const up = await p.stack.up();
     assert.equal(up.summary.result, "succeeded");
     await assertConverged("cut");
+  });
+
+  it("the state's metadata emptied (pulumi killed while rewriting it in place) is set aside by recover, and the next up converges", async () => {
+    const metadata = p.file(".state/.pulumi/stacks/dockerfiles/test.json.attrs");
+    assert.ok(fs.existsSync(metadata), "Pulumi's blob library keeps the state's metadata beside it");
+    fs.writeFileSync(metadata, "");
+    relabel("metadata");
+    const refused = pulumi(p, "up", "--yes");
+    assert.notEqual(await refused.done, 0);
+    assert.match(refused.output(), /failed to load checkpoint: EOF/);
+    const said = await recoverNow();
+    assert.match(said, /the state's metadata \S+test\.json\.attrs is empty or cut short/);
+    assert.match(said, /the broken metadata is kept as \S+test\.json\.attrs\.broken-/);
+    const up = await p.stack.up();
+    assert.equal(up.summary.result, "succeeded");
+    assert.ok(fs.existsSync(metadata), "written again by the next write");
+    await assertConverged("metadata");
   });
 });
