@@ -270,23 +270,24 @@ export async function recover(argv: string[], root: string, out: (line: string) 
 async function repairBrokenState(backend: StackBackend, stackName: string, argv: string[], out: (line: string) => void, ask?: (question: string) => Promise<boolean>): Promise<boolean> {
   const repair = backend.location.kind === "file" ? brokenCheckpoint(backend.location.directory, PROJECT, stackName) : undefined;
   if (!repair) return true;
-  if (repair.broken) {
-    out(`recover: the state file ${repair.broken} is empty or cut short (a pulumi killed while writing it): every pulumi command fails to load it.`);
-    out(`recover: it can be put back from ${repair.from}, the state before that write; the refresh below then reads every resource back from Docker.`);
+  const { state, metadata } = repair;
+  if (state) {
+    out(`recover: the state file ${state.broken} is empty or cut short (a pulumi killed while writing it): every pulumi command fails to load it.`);
+    out(`recover: it can be put back from ${state.from}, the state before that write; the refresh below then reads every resource back from Docker.`);
   }
-  if (repair.brokenMetadata) {
-    out(`recover: the state's metadata ${repair.brokenMetadata} is empty or cut short (a pulumi killed while writing it): every pulumi command fails to load the state.`);
-    if (!repair.broken) out("recover: the state file itself reads (the state before that write); without the metadata Pulumi reads it, and writes the metadata again at its next write.");
+  if (metadata) {
+    out(`recover: the state's metadata ${metadata} is empty or cut short (a pulumi killed while writing it): every pulumi command fails to load the state.`);
+    if (!state) out("recover: the state file itself reads (the state before that write); without the metadata Pulumi reads it, and writes the metadata again at its next write.");
   }
-  const question = repair.broken ? `Put the state of ${stackName} back from ${path.basename(repair.from!)}? [y/N] ` : `Set the metadata of ${stackName}'s state aside? [y/N] `;
+  const question = state ? `Put the state of ${stackName} back from ${path.basename(state.from)}? [y/N] ` : `Set the metadata of ${stackName}'s state aside? [y/N] `;
   const refusal = await confirmed(question, argv.includes("--yes"), ask);
   if (refusal) {
     out(`recover: ${refusal}`);
     return false;
   }
-  const [first, second] = repairCheckpoint(repair);
-  if (repair.broken) out(`recover: state put back from ${repair.from}; the broken file is kept as ${first}`);
-  if (repair.brokenMetadata) out(`recover: the broken metadata is kept as ${repair.broken ? second : first}`);
+  const kept = repairCheckpoint(repair);
+  if (state) out(`recover: state put back from ${state.from}; the broken file is kept as ${kept.state}`);
+  if (metadata) out(`recover: the broken metadata is kept as ${kept.metadata}`);
   return true;
 }
 

@@ -13,12 +13,10 @@ import * as path from "node:path";
  *   state without metadata and writes it again at the next write; recover sets the broken one aside.
  */
 export interface CheckpointRepair {
-  /** The broken state file, when it is the state itself that does not read. */
-  readonly broken?: string;
-  /** The readable state it is put back from. */
-  readonly from?: string;
-  /** The state file's metadata, when it does not read. */
-  readonly brokenMetadata?: string;
+  /** The state file, empty or cut short, and the readable state it is put back from. */
+  readonly state?: { readonly broken: string; readonly from: string };
+  /** The state file's metadata, empty or cut short. */
+  readonly metadata?: string;
 }
 
 function parses(file: string, valid: (parsed: unknown) => boolean): boolean {
@@ -31,39 +29,33 @@ function parses(file: string, valid: (parsed: unknown) => boolean): boolean {
 
 const readable = (file: string): boolean => parses(file, (p) => typeof (p as { checkpoint?: unknown } | null)?.checkpoint === "object");
 
-/** The stack's state file and the readable states it could be put back from, newest first. */
-function statePaths(directory: string, project: string, stack: string): { file: string; earlier: string[] } {
-  const file = path.join(directory, ".pulumi/stacks", project, `${stack}.json`);
-  const history = path.join(directory, ".pulumi/history", project, stack);
+/** The newest readable state before the broken one: Pulumi's copy, else the last update's in the history. */
+function earlierState(file: string, history: string): string | undefined {
   const checkpoints = fs.existsSync(history)
     ? fs.readdirSync(history).filter((f) => f.endsWith(".checkpoint.json")).sort((a, b) => (BigInt(/-(\d+)\./.exec(b)?.[1] ?? "0") > BigInt(/-(\d+)\./.exec(a)?.[1] ?? "0") ? 1 : -1)).map((f) => path.join(history, f))
     : [];
-  return { file, earlier: [`${file}.bak`, ...checkpoints] };
+  return [`${file}.bak`, ...checkpoints].find((f) => fs.existsSync(f) && readable(f));
 }
 
 /** The repair the stack's state needs; undefined when it reads (or does not exist, or is compressed). */
 export function brokenCheckpoint(directory: string, project: string, stack: string): CheckpointRepair | undefined {
-  const { file, earlier } = statePaths(directory, project, stack);
+  const file = path.join(directory, ".pulumi/stacks", project, `${stack}.json`);
   if (!fs.existsSync(file)) return undefined;
-  const metadata = `${file}.attrs`;
-  const brokenMetadata = fs.existsSync(metadata) && !parses(metadata, (p) => typeof p === "object" && p !== null) ? metadata : undefined;
-  if (readable(file)) return brokenMetadata ? { brokenMetadata } : undefined;
-  const from = earlier.find((f) => fs.existsSync(f) && readable(f));
-  return from ? { broken: file, from, brokenMetadata } : undefined;
+  const attrs = `${file}.attrs`;
+  const metadata = fs.existsSync(attrs) && !parses(attrs, (p) => typeof p === "object" && p !== null) ? attrs : undefined;
+  const from = readable(file) ? undefined : earlierState(file, path.join(directory, ".pulumi/history", project, stack));
+  const state = from ? { broken: file, from } : undefined;
+  return state || metadata ? { state, metadata } : undefined;
 }
 
 /** Puts the state back and sets broken metadata aside; returns where each broken file was kept. */
-export function repairCheckpoint(repair: CheckpointRepair, now: Date = new Date()): string[] {
+export function repairCheckpoint(repair: CheckpointRepair, now: Date = new Date()): { state?: string; metadata?: string } {
   const aside = (file: string): string => {
     const kept = `${file}.broken-${now.toISOString().replace(/[:.]/g, "-")}`;
     fs.renameSync(file, kept);
     return kept;
   };
-  const kept: string[] = [];
-  if (repair.broken && repair.from) {
-    kept.push(aside(repair.broken));
-    fs.copyFileSync(repair.from, repair.broken);
-  }
-  if (repair.brokenMetadata) kept.push(aside(repair.brokenMetadata));
-  return kept;
+  const state = repair.state && aside(repair.state.broken);
+  if (repair.state) fs.copyFileSync(repair.state.from, repair.state.broken);
+  return { state, metadata: repair.metadata && aside(repair.metadata) };
 }

@@ -38,8 +38,8 @@ describe("a stack's state left unreadable by a pulumi killed while writing it", 
     const b = backend({ "test.json": state(2), "test.json.attrs": "", "test.json.bak": state(1) });
     try {
       const repair = brokenCheckpoint(b.dir, "dockerfiles", "test");
-      assert.deepEqual(repair, { brokenMetadata: path.join(b.stacks, "test.json.attrs") });
-      assert.deepEqual(repairCheckpoint(repair, NOW), [path.join(b.stacks, "test.json.attrs.broken-2026-11-25T12-00-00-000Z")]);
+      assert.deepEqual(repair, { state: undefined, metadata: path.join(b.stacks, "test.json.attrs") });
+      assert.deepEqual(repairCheckpoint(repair, NOW), { state: undefined, metadata: path.join(b.stacks, "test.json.attrs.broken-2026-11-25T12-00-00-000Z") });
       assert.equal(fs.readFileSync(path.join(b.stacks, "test.json"), "utf8"), state(2), "the state is not touched");
       assert.equal(fs.existsSync(path.join(b.stacks, "test.json.attrs")), false);
       assert.equal(brokenCheckpoint(b.dir, "dockerfiles", "test"), undefined, "nothing left to repair");
@@ -52,11 +52,11 @@ describe("a stack's state left unreadable by a pulumi killed while writing it", 
     const b = backend({ "test.json": state(2).slice(0, 40), "test.json.attrs": METADATA.slice(0, 10), "test.json.bak": state(1) });
     try {
       const repair = brokenCheckpoint(b.dir, "dockerfiles", "test");
-      assert.deepEqual(repair, { broken: path.join(b.stacks, "test.json"), from: path.join(b.stacks, "test.json.bak"), brokenMetadata: path.join(b.stacks, "test.json.attrs") });
+      assert.deepEqual(repair, { state: { broken: path.join(b.stacks, "test.json"), from: path.join(b.stacks, "test.json.bak") }, metadata: path.join(b.stacks, "test.json.attrs") });
       const kept = repairCheckpoint(repair, NOW);
-      assert.deepEqual(kept.map((k) => path.basename(k)), ["test.json.broken-2026-11-25T12-00-00-000Z", "test.json.attrs.broken-2026-11-25T12-00-00-000Z"]);
+      assert.deepEqual(kept, { state: path.join(b.stacks, "test.json.broken-2026-11-25T12-00-00-000Z"), metadata: path.join(b.stacks, "test.json.attrs.broken-2026-11-25T12-00-00-000Z") });
       assert.equal(fs.readFileSync(path.join(b.stacks, "test.json"), "utf8"), state(1));
-      assert.equal(fs.readFileSync(kept[0], "utf8"), state(2).slice(0, 40), "the broken file is kept as it was");
+      assert.equal(fs.readFileSync(path.join(b.stacks, "test.json.broken-2026-11-25T12-00-00-000Z"), "utf8"), state(2).slice(0, 40), "the broken file is kept as it was");
       assert.equal(brokenCheckpoint(b.dir, "dockerfiles", "test"), undefined);
     } finally {
       fs.rmSync(b.dir, { recursive: true, force: true });
@@ -71,8 +71,7 @@ describe("a stack's state left unreadable by a pulumi killed while writing it", 
     fs.writeFileSync(path.join(history, "test-1795000009000000000.checkpoint.json"), state(3));
     try {
       const repair = brokenCheckpoint(b.dir, "dockerfiles", "test");
-      assert.equal(repair?.from, path.join(history, "test-1795000009000000000.checkpoint.json"));
-      assert.equal(repair?.brokenMetadata, undefined);
+      assert.deepEqual(repair, { state: { broken: path.join(b.stacks, "test.json"), from: path.join(history, "test-1795000009000000000.checkpoint.json") }, metadata: undefined });
     } finally {
       fs.rmSync(b.dir, { recursive: true, force: true });
     }
