@@ -10,19 +10,22 @@ const SDK_FRAMES = 8;
  * whole call stack of every resource it registers (its source position). Its runner installs
  * source-map-support, which maps every frame of every such capture through source maps: more than
  * a quarter of the program's CPU time in a preview of 2 folders. From here on, a stack captured by code
- * under `sdkDir` gets V8's own formatting of its first frames, unmapped, and a promise's stack is not
- * formatted at all unless the SDK will print it (PROMISE_STACK_NOT_KEPT); every other error keeps the
- * stack the installed formatter gives it. Nothing changes when no formatter is installed.
+ * under `sdkDir` (or under one of `libraryDirs`: gRPC's, whose client captures the caller's stack at
+ * every call and formats it when the call fails) gets V8's own formatting of its first frames,
+ * unmapped, and a promise's stack is not formatted at all unless the SDK will print it
+ * (PROMISE_STACK_NOT_KEPT); every other error keeps the stack the installed formatter gives it.
+ * Nothing changes when no formatter is installed.
  */
-function plainStacksForTheSdk(sdkDir, env = process.env) {
+function plainStacksForTheSdk(sdkDir, env = process.env, libraryDirs = []) {
   const mapped = Error.prepareStackTrace;
   if (typeof mapped !== "function") return;
   const sdk = path.resolve(sdkDir) + path.sep;
+  const plain = [sdk, ...libraryDirs.map((dir) => path.resolve(dir) + path.sep)];
   const debuggable = path.join(sdk, "runtime", "debuggable.js");
   const keepPromiseStacks = Boolean(env.PULUMI_DEBUG_PROMISE_LEAKS);
   Error.prepareStackTrace = (error, frames) => {
     const file = frames[0]?.getFileName();
-    if (!file?.startsWith(sdk)) return mapped(error, frames);
+    if (!file || !plain.some((dir) => file.startsWith(dir))) return mapped(error, frames);
     if (!keepPromiseStacks && file === debuggable && frames[0].getFunctionName() === "debuggablePromise") return PROMISE_STACK_NOT_KEPT;
     return `${error}\n${frames.slice(0, SDK_FRAMES).map((f) => `    at ${f}`).join("\n")}`;
   };

@@ -10,7 +10,11 @@
 set -euo pipefail
 here="$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")"
 flags=()
-for project in Pulumi.yaml Pulumi.yml; do
+# The CLI starts the host in the program's directory: the project's, or the directory of Pulumi.yaml's
+# main (scripts/ here); the project is the nearest directory upward holding a Pulumi.yaml, as the CLI finds it.
+dir="$PWD"
+while [ "$dir" != / ] && [ ! -f "$dir/Pulumi.yaml" ] && [ ! -f "$dir/Pulumi.yml" ]; do dir="$(dirname "$dir")"; done
+for project in "$dir/Pulumi.yaml" "$dir/Pulumi.yml"; do
   [ -f "$project" ] || continue
   while IFS= read -r flag; do flags+=("$flag"); done < <(awk '
     function indent(s) { match(s, /^ */); return RLENGTH }

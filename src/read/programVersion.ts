@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 /** The files that make the program: what it declares for a given checkout depends on these alone. */
-const PROGRAM_FILES = ["index.ts", "Pulumi.yaml", "package.json", "package-lock.json", "scripts/versions.env", "scripts/program.cjs", "scripts/bundle.cjs", "scripts/sdkStacks.cjs", "scripts/sdkDebug.cjs", "scripts/heapGrowth.cjs", "scripts/sdkLazyModules.cjs"];
+const PROGRAM_FILES = ["index.ts", "Pulumi.yaml", "package.json", "package-lock.json", "scripts/versions.env", "scripts/program.cjs", "scripts/bundle.cjs", "scripts/sdkStacks.cjs", "scripts/sdkDebug.cjs", "scripts/heapGrowth.cjs", "scripts/sdkLazyModules.cjs", "scripts/sdkPreload.cjs"];
 
 /**
  * A digest of the program itself (its sources, its locked dependencies, the Pulumi and provider

@@ -11,7 +11,7 @@ import * as vm from "node:vm";
 const load = createRequire(__filename);
 const { bundle } = load("../../scripts/bundle.cjs") as { bundle: (root: string, entry: string, name: string, options?: { packages?: "external" }) => string };
 const { plainStacksForTheSdk, promiseStacksNotCaptured, SDK_FRAMES, PROMISE_STACK_NOT_KEPT } = load("../../scripts/sdkStacks.cjs") as {
-  plainStacksForTheSdk: (sdkDir: string, env?: NodeJS.ProcessEnv) => void;
+  plainStacksForTheSdk: (sdkDir: string, env?: NodeJS.ProcessEnv, libraryDirs?: string[]) => void;
   promiseStacksNotCaptured: (debuggable: { debuggablePromise: (p: Promise<unknown>, ctx: string) => Promise<unknown> }, env?: NodeJS.ProcessEnv) => boolean;
   SDK_FRAMES: number;
   PROMISE_STACK_NOT_KEPT: string;
@@ -107,6 +107,24 @@ describe("program entry: the SDK's own stack captures", () => {
     }
   });
 
+  it("so are the captures of the libraries named with it (gRPC's), and only theirs", () => {
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), "fake-libs-"));
+    const errors = Error as { prepareStackTrace?: unknown };
+    const saved = errors.prepareStackTrace;
+    const capture = (file: string): string => (vm.runInThisContext("(function capture() { return new Error('capture').stack; })", { filename: path.join(base, file) }) as () => string)();
+    try {
+      errors.prepareStackTrace = (error: Error) => `mapped: ${error.message}`;
+      plainStacksForTheSdk(path.join(base, "sdk"), {}, [path.join(base, "grpc")]);
+      assert.match(capture("grpc/build/src/call.js"), /^Error: capture\n {4}at capture \(.*call\.js:1:\d+\)/);
+      assert.match(capture("sdk/runtime/rpc.js"), /^Error: capture\n {4}at capture /);
+      assert.equal(capture("grpc-other/call.js"), "mapped: capture", "a directory that only starts with the library's name");
+      assert.equal(capture("program.js"), "mapped: capture");
+    } finally {
+      errors.prepareStackTrace = saved;
+      fs.rmSync(base, { recursive: true, force: true });
+    }
+  });
+
   it("a promise's stack (the SDK's debuggablePromise) is not formatted, unless PULUMI_DEBUG_PROMISE_LEAKS asks the SDK to print it", () => {
     const sdkDir = fs.mkdtempSync(path.join(os.tmpdir(), "fake-sdk-"));
     const errors = Error as { prepareStackTrace?: unknown };
@@ -181,6 +199,56 @@ describe("program entry: the SDK's own stack captures", () => {
     } finally {
       errors.prepareStackTrace = saved;
     }
+  });
+});
+
+describe("program entry: the SDK's preload (Pulumi.yaml's nodeargs, before the SDK's runner)", () => {
+  it("in a fresh Node started as the language host starts it: the compile cache on, the SDK's and gRPC's stacks unmapped, its promises' stacks not captured, its debug messages quiet, its unused modules not loaded", () => {
+    const root = path.resolve(__dirname, "../..");
+    const code = `
+      const path = require("node:path");
+      const vm = require("node:vm");
+      const os = require("node:os");
+      const sdkDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
+      const grpcDir = path.dirname(require.resolve("@grpc/grpc-js/package.json", { paths: [sdkDir] }));
+      const loaded = (name) => Object.keys(require.cache).some((file) => file.includes(path.sep + name + path.sep));
+      const before = { sourceMaps: loaded("source-map-support"), sdkIndex: require.cache[path.join(sdkDir, "index.js")] !== undefined };
+      // A capture 30 calls deep: unmapped ones keep their first frames only, source-map-support keeps them all.
+      Error.stackTraceLimit = 50;
+      const frames = (dir) => {
+        const capture = vm.runInThisContext("(function capture() { return new Error('x').stack; })", { filename: path.join(dir, "capture.js") });
+        const deep = (n) => (n === 0 ? capture() : deep(n - 1));
+        return deep(30).split("\\n").length - 1;
+      };
+      const debuggable = require(path.join(sdkDir, "runtime", "debuggable.js"));
+      const p = Promise.resolve(1);
+      debuggable.debuggablePromise(p, "ctx");
+      const log = require(path.join(sdkDir, "log", "index.js"));
+      require("@pulumi/pulumi");
+      console.log(JSON.stringify({
+        before,
+        compileCache: require("node:module").getCompileCacheDir?.() ?? null,
+        sdk: frames(sdkDir), grpc: frames(grpcDir), other: frames(os.tmpdir()),
+        promiseStack: p._debugStackTrace,
+        debugQuiet: log.debug.toString().includes("Promise.resolve()"),
+        arborist: loaded(path.join("@npmcli", "arborist")), automation: loaded("automation"),
+      }));`;
+    const env = { ...process.env };
+    delete env.NODE_COMPILE_CACHE;
+    delete env.PULUMI_DEBUG_PROMISE_LEAKS;
+    delete env.DEPLOY_SDK_DEBUG;
+    const { compileCache, other, ...out } = JSON.parse(execFileSync(process.execPath, ["--require", "./scripts/sdkPreload.cjs", "-e", code], { cwd: root, env, encoding: "utf8" })) as Record<string, unknown>;
+    assert.ok(String(compileCache).startsWith(path.join(root, ".deploy", "compile-cache") + path.sep), `compile cache in .deploy/compile-cache: ${String(compileCache)}`);
+    assert.ok(Number(other) > 30, `another file's capture keeps every frame: ${String(other)}`);
+    assert.deepEqual(out, {
+      before: { sourceMaps: true, sdkIndex: false },
+      sdk: SDK_FRAMES,
+      grpc: SDK_FRAMES,
+      promiseStack: PROMISE_STACK_NOT_KEPT,
+      debugQuiet: true,
+      arborist: false,
+      automation: false,
+    });
   });
 });
 

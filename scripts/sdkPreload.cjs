@@ -1,0 +1,34 @@
+// What the program changes in the Pulumi SDK, done before the SDK's runner starts: Pulumi.yaml's
+// runtime option `nodeargs` has Node load this file first (`--require`). The runner creates the stack's
+// resource, and so captures and source-maps its first stacks, before it loads the program; the entry
+// (scripts/program.cjs) loads this file too, so a runner started without it changes the same things,
+// only later. Node loads a module once: done once either way.
+"use strict";
+const path = require("node:path");
+const { quietSdkDebug } = require("./sdkDebug.cjs");
+const { plainStacksForTheSdk, promiseStacksNotCaptured } = require("./sdkStacks.cjs");
+const { lazySdkModules } = require("./sdkLazyModules.cjs");
+
+const root = path.resolve(__dirname, "..");
+
+// V8's compiled code for every module loaded from here on, the runner's included, kept between runs
+// (Node >= 22.1; a no-op before, and when NODE_COMPILE_CACHE, which scripts/setup.sh sets, already enabled it).
+require("node:module").enableCompileCache?.(path.join(root, ".deploy", "compile-cache"));
+
+const sdkDir = path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [root] }));
+const sdk = (file) => require(path.join(sdkDir, file));
+
+// The modules the runner loads first, in its order (cmd/run/index.js): its tracing (which must see gRPC
+// loaded after it), the source maps' formatter of every stack, then the SDK's log.
+sdk("cmd/run/instrumentation.js");
+require(require.resolve("source-map-support/register", { paths: [sdkDir] }));
+// The SDK's own stack captures, and gRPC's, unmapped (scripts/sdkStacks.cjs): over a quarter of a preview's CPU time otherwise.
+plainStacksForTheSdk(sdkDir, process.env, [path.dirname(require.resolve("@grpc/grpc-js/package.json", { paths: [sdkDir] }))]);
+// Nor is a stack captured for each promise the SDK makes, unless PULUMI_DEBUG_PROMISE_LEAKS asks for them (scripts/sdkStacks.cjs).
+promiseStacksNotCaptured(sdk("runtime/debuggable.js"));
+// What the SDK loads for function serialization and the Automation API, unused here, loaded if ever used (scripts/sdkLazyModules.cjs): about 150 ms of each run otherwise.
+lazySdkModules(sdkDir);
+// The SDK's debug messages to the engine, one RPC per registration step, only with DEPLOY_SDK_DEBUG=1 (scripts/sdkDebug.cjs).
+quietSdkDebug(sdk("log/index.js"), process.env);
+
+module.exports = { root };
