@@ -17,8 +17,15 @@ export interface StackWorkspace {
   readonly backend: StackBackend;
 }
 
+/** A stack's settings and backend, as its stack file gives them. */
+export interface StackSettingsAndBackend {
+  readonly settings: StackSettings;
+  readonly backend: StackBackend;
+  readonly warnings: string[];
+}
+
 /** The stack's settings (from its stack file) and backend, or why they are unusable, in words. */
-export function stackSettingsAndBackend(root: string, stackName: string): { settings: StackSettings; backend: StackBackend; warnings: string[] } | string {
+export function stackSettingsAndBackend(root: string, stackName: string): StackSettingsAndBackend | string {
   const { settings, problems } = readSettings(stackName, stackConfigFromFile(root, stackName));
   if (!settings) return problems.map((p) => formatProblem(p)).join("\n");
   const backend = stackBackend(root, settings, (n) => process.env[n]);
@@ -27,9 +34,9 @@ export function stackSettingsAndBackend(root: string, stackName: string): { sett
   return { settings, backend, warnings: backend.problems.map((p) => formatProblem(p)) };
 }
 
-/** Opens (or with `create`, creates) the stack on the backend its stack file names. */
-export async function openStackWorkspace(root: string, stackName: string, opts: { create?: boolean } = {}): Promise<StackWorkspace | string> {
-  const resolved = stackSettingsAndBackend(root, stackName);
+/** Opens (or with `create`, creates) the stack on the backend its stack file names (`resolved`: as already read from it). */
+export async function openStackWorkspace(root: string, stackName: string, opts: { create?: boolean; resolved?: StackSettingsAndBackend } = {}): Promise<StackWorkspace | string> {
+  const resolved = opts.resolved ?? stackSettingsAndBackend(root, stackName);
   if (typeof resolved === "string") return resolved;
   const { settings, backend } = resolved;
   try {
