@@ -219,12 +219,8 @@ export async function recover(argv: string[], root: string, out: (line: string) 
   const [stackName] = args;
   // Before the stack is opened: selecting it already reads its state (and its metadata).
   const resolved = stackSettingsAndBackend(root, stackName);
-  if (typeof resolved === "string") {
-    out(`recover: ${resolved}`);
-    return 1;
-  }
-  if (!(await repairBrokenState(resolved.backend, stackName, argv, out, ask))) return 1;
-  const workspace = await openStackWorkspace(root, stackName, { resolved });
+  if (typeof resolved !== "string" && !(await repairBrokenState(resolved.backend, stackName, argv, out, ask))) return 1;
+  const workspace = typeof resolved === "string" ? resolved : await openStackWorkspace(root, stackName, { resolved });
   if (typeof workspace === "string") {
     out(`recover: ${workspace}`);
     return 1;
