@@ -212,7 +212,13 @@ describe("program entry: the SDK's preload (Pulumi.yaml's nodeargs, before the S
       const sdkDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
       const grpcDir = path.dirname(require.resolve("@grpc/grpc-js/package.json", { paths: [sdkDir] }));
       const loaded = (name) => Object.keys(require.cache).some((file) => file.includes(path.sep + name + path.sep));
-      const before = { sourceMaps: loaded("source-map-support"), sdkIndex: require.cache[path.join(sdkDir, "index.js")] !== undefined };
+      const order = Object.keys(require.cache);
+      const first = (name) => order.findIndex((file) => file.includes(name));
+      const before = {
+        sourceMaps: loaded("source-map-support"),
+        sdkIndex: require.cache[path.join(sdkDir, "index.js")] !== undefined,
+        tracingFirst: first(path.join("cmd", "run", "instrumentation.js")) >= 0 && first(path.join("cmd", "run", "instrumentation.js")) < first("source-map-support") && first("source-map-support") < first(path.join("log", "index.js")),
+      };
       // A capture 30 calls deep: unmapped ones keep their first frames only, source-map-support keeps them all.
       Error.stackTraceLimit = 50;
       const frames = (dir) => {
@@ -241,7 +247,7 @@ describe("program entry: the SDK's preload (Pulumi.yaml's nodeargs, before the S
     assert.ok(String(compileCache).startsWith(path.join(root, ".deploy", "compile-cache") + path.sep), `compile cache in .deploy/compile-cache: ${String(compileCache)}`);
     assert.ok(Number(other) > 30, `another file's capture keeps every frame: ${String(other)}`);
     assert.deepEqual(out, {
-      before: { sourceMaps: true, sdkIndex: false },
+      before: { sourceMaps: true, sdkIndex: false, tracingFirst: true },
       sdk: SDK_FRAMES,
       grpc: SDK_FRAMES,
       promiseStack: PROMISE_STACK_NOT_KEPT,
