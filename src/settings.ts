@@ -65,6 +65,12 @@ export interface StackSettings {
   /** Seconds a start-first replacement waits for Traefik to leave the old container out (DEFAULT_HANDOVER_SECONDS). */
   readonly handoverSeconds: number;
   /**
+   * Traefik watches this Docker engine from outside it (a binary on the host, another machine): a
+   * start-first replacement then always hands over. Otherwise it hands over only when a running
+   * container mounts the engine's socket (Traefik, or a socket proxy in front of it).
+   */
+  readonly traefikOutsideDocker: boolean;
+  /**
    * Volumes that existed before the stack (adopted from docker-compose by `npm run adopt`): per folder,
    * compose volume key → the existing volume's name. Written by adopt; see README "Taking over".
    */
@@ -159,6 +165,7 @@ export function readSettings(stack: string, get: (key: string) => string | undef
     secrets: typeof secrets === "object" && secrets !== null ? secrets : {},
     snapshots: readSnapshots(c, stack, kind),
     handoverSeconds: c.seconds("handoverSeconds", DEFAULT_HANDOVER_SECONDS, 60, "Traefik's providersThrottleDuration plus one"),
+    traefikOutsideDocker: c.bool("traefikOutsideDocker", false),
     adopted: readAdopted(c),
     conventions: readConventions(c),
     state: readState(c),

@@ -15,6 +15,10 @@ import { Command } from "./leanResources";
  *    at once (it re-reads its containers on a start, a stop or a health change), then after the
  *    stack's handoverSeconds (Traefik's throttle plus a second) they are unpaused to answer what
  *    they hold, and stopped. Pulumi removes the old container at the end of `up`.
+ *    Traefik sees containers through the engine's socket: when no running container mounts it (no
+ *    Traefik, nor a socket proxy in front of one, as on a laptop) and the stack does not say that
+ *    Traefik watches from outside Docker, nothing routes by these labels, and the old containers are
+ *    stopped at once.
  * Values reach the scripts through their environment, never through their text.
  */
 
@@ -36,6 +40,17 @@ const HANDOVER = `
 mapfile -t old < <(docker ps --quiet --no-trunc --filter "label=${LABELS.stack}=$STACK" --filter "label=${LABELS.folder}=$FOLDER" --filter "label=${LABELS.service}=$SERVICE" | grep -v "^$CONTAINER_ID$" || true)
 [ "\${#old[@]}" -gt 0 ] || exit 0
 names="$(docker inspect --format '{{.Name}}' "\${old[@]}" | sed 's,^/,,' | paste -sd ' ')"
+if [ -z "\${TRAEFIK_OUTSIDE_DOCKER:-}" ]; then
+  watchers="$(docker ps --quiet --no-trunc | grep -vxF -f <(printf '%s\n' "\${old[@]}") | xargs -r docker inspect --format '{{.Name}}{{range .Mounts}} {{.Source}} {{end}}' |
+    awk '/(docker|podman)[.]sock /{print substr($1, 2)}' | paste -sd ' ' || true)"
+  if [ -z "$watchers" ]; then
+    # Paused by a handover that was interrupted: answering what they hold before they stop.
+    docker unpause "\${old[@]}" >/dev/null 2>&1 || true
+    docker stop -t "$GRACE" "\${old[@]}" >/dev/null 2>&1 || true
+    echo "$WHO: $CONTAINER serves; $names stopped without a handover (no running container mounts this Docker engine's socket, so no Traefik routes by its labels; traefikOutsideDocker: true if one watches from outside Docker)" >&2
+    exit 0
+  fi
+fi
 # The throwaway runs the old container's own healthcheck program (it is in its image), without network.
 image="$(docker inspect --format '{{.Image}}' "\${old[0]}")"
 mapfile -t probe < <(docker inspect --format '{{if .Config.Healthcheck}}{{range .Config.Healthcheck.Test}}{{println .}}{{end}}{{end}}' "\${old[0]}")
@@ -56,8 +71,14 @@ if [ "\${#paused[@]}" -gt 0 ]; then docker unpause "\${paused[@]}" >/dev/null 2>
 docker stop -t "$GRACE" "\${old[@]}" >/dev/null 2>&1 || true
 # Removed once the old ones are stopped (its end is a look of Traefik's too, which must leave them out).
 if [ -n "$look" ]; then docker rm --force "$look" >/dev/null 2>&1 || true; fi
-echo "$WHO: $CONTAINER serves; $names taken out of Traefik and stopped" >&2
+echo "$WHO: $CONTAINER serves; $names taken out of Traefik and stopped\${watchers:+ (the Docker socket is mounted by $watchers)}" >&2
 `;
+
+/** The stack's settings for start-first replacements (StackSettings: handoverSeconds, traefikOutsideDocker). */
+export interface HandoverSettings {
+  readonly seconds: number;
+  readonly traefikOutsideDocker: boolean;
+}
 
 export interface HandoverTarget {
   readonly who: string;
@@ -96,8 +117,9 @@ export interface HandoverOf {
   readonly stack: string;
   readonly folder: string;
   readonly service: string;
-  /** The stack's handoverSeconds, and the container's stop_grace_period. */
+  /** The stack's handoverSeconds and traefikOutsideDocker, and the container's stop_grace_period. */
   readonly settleSeconds: number;
+  readonly traefikOutsideDocker: boolean;
   readonly stopGraceSeconds: number;
 }
 
@@ -114,6 +136,7 @@ export function handover(name: string, target: HandoverOf, container: pulumi.Out
       CONTAINER: container,
       CONTAINER_ID: containerId,
       SETTLE: String(target.settleSeconds),
+      ...(target.traefikOutsideDocker ? { TRAEFIK_OUTSIDE_DOCKER: "true" } : {}),
       GRACE: String(target.stopGraceSeconds),
     },
     triggers: [containerId],

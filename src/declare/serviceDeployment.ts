@@ -4,7 +4,7 @@ import { ContainerPlan, oneShotJobs, ServicePlan } from "../environment/plan";
 import { RegistrySettings, SnapshotSettings, StackKind } from "../settings";
 import { renderContainerSettings } from "../validate/containerSettings";
 import { containerWait, imageBuild } from "./dockerCommands";
-import { handover, makeWay } from "./handover";
+import { handover, HandoverSettings, makeWay } from "./handover";
 import { Container } from "./leanResources";
 import { snapshotBeforeReplace } from "./volumeSnapshots";
 
@@ -18,8 +18,8 @@ export interface ServiceDeploymentArgs {
   readonly snapshots?: SnapshotSettings;
   /** The stack's name: a start-first replacement renames only this stack's container. */
   readonly stack: string;
-  /** How long a start-first replacement waits for Traefik to leave the old container out. */
-  readonly handoverSeconds: number;
+  /** How a start-first replacement hands the service over (the stack's handoverSeconds, traefikOutsideDocker). */
+  readonly handover: HandoverSettings;
 }
 
 /** The image a container runs, and what must exist before it. */
@@ -66,7 +66,7 @@ export class ServiceDeployment extends pulumi.ComponentResource {
       const after = [...image.after, ...networks.after, ...c.dependsOn.map((d) => dependencyOf(declared.get(d.service)!, d.condition))];
       const snapshots = this.declareSnapshots(plan, c, args.snapshots, after);
       const makeWay = c.replace.order === "start-first" ? [this.declareMakeWay(plan, c, args.stack, image.ref, after)] : [];
-      declared.set(c.service, this.declareContainer(plan, c, { image: image.ref, networks: networks.names, volumes, job: jobs.has(c.service), stack: args.stack, handoverSeconds: args.handoverSeconds }, [...after, ...snapshots, ...makeWay]));
+      declared.set(c.service, this.declareContainer(plan, c, { image: image.ref, networks: networks.names, volumes, job: jobs.has(c.service), stack: args.stack, handover: args.handover }, [...after, ...snapshots, ...makeWay]));
     }
     this.registerOutputs({ containers: this.containers, images: this.images });
   }
@@ -166,7 +166,7 @@ export class ServiceDeployment extends pulumi.ComponentResource {
     return this.own(makeWay(`${plan.folder}/${c.service}/make-way`, { who: `${plan.folder}/${c.service}`, stack, container: c.name, inputsHash: c.inputsHash, image }, plan.host, { parent: this, dependsOn: after }));
   }
 
-  private declareContainer(plan: ServicePlan, c: ContainerPlan, refs: { image: pulumi.Input<string>; networks: ReadonlyMap<string, pulumi.Input<string>>; volumes: ReadonlyMap<string, pulumi.Input<string>>; job: boolean; stack: string; handoverSeconds: number }, after: pulumi.Resource[]): Declared {
+  private declareContainer(plan: ServicePlan, c: ContainerPlan, refs: { image: pulumi.Input<string>; networks: ReadonlyMap<string, pulumi.Input<string>>; volumes: ReadonlyMap<string, pulumi.Input<string>>; job: boolean; stack: string; handover: HandoverSettings }, after: pulumi.Resource[]): Declared {
     const who = `${plan.folder}/${c.service}`;
     // A job's container stops when done: the provider must not restart it at every update.
     const args = { ...containerArgs(c, refs.image, refs.networks, refs.volumes), ...(refs.job ? { mustRun: false } : {}) };
@@ -183,7 +183,7 @@ export class ServiceDeployment extends pulumi.ComponentResource {
     const opts = { parent: this, dependsOn: [container] };
     const healthy = c.waitSeconds === undefined ? undefined : this.own(containerWait("healthy", `${who}/healthy`, who, container.name, container.id, c.waitSeconds, plan.host, opts));
     if (startFirst && healthy) {
-      const of = { who, stack: refs.stack, folder: plan.folder, service: c.service, settleSeconds: refs.handoverSeconds, stopGraceSeconds: c.settings.stopTimeout ?? 10 };
+      const of = { who, stack: refs.stack, folder: plan.folder, service: c.service, settleSeconds: refs.handover.seconds, traefikOutsideDocker: refs.handover.traefikOutsideDocker, stopGraceSeconds: c.settings.stopTimeout ?? 10 };
       this.own(handover(`${who}/handover`, of, container.name, container.id, plan.host, { parent: this, dependsOn: [healthy] }));
     }
     const completed = refs.job ? this.own(containerWait("completed", `${who}/completed`, who, container.name, container.id, COMPLETION_TIMEOUT_SECONDS, plan.host, opts)) : undefined;

@@ -104,7 +104,7 @@ function declareFolder(service: ServicePlan, plan: DeploymentPlan, settings: Sta
   const provider = machines.provider(service.host);
   const deployment = new ServiceDeployment(
     service.folder,
-    { plan: service, kind: plan.kind, stack: settings.stack, handoverSeconds: settings.handoverSeconds, registry: settings.registry, externalNetworks: machines.externalNetworks(service.host), snapshots: plan.snapshots },
+    { plan: service, kind: plan.kind, stack: settings.stack, handover: { seconds: settings.handoverSeconds, traefikOutsideDocker: settings.traefikOutsideDocker }, registry: settings.registry, externalNetworks: machines.externalNetworks(service.host), snapshots: plan.snapshots },
     provider ? { providers: { docker: provider } } : undefined,
   );
   for (const k of service.keys) {

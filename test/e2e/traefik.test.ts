@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { runPlan } from "../../src/cli/plan";
 import { status } from "../../src/cli/status";
-import { closeProject, docker, e2e, health, openProject, Project, removeLeftovers, removeRunImages, REPO_ROOT, skipReason } from "./harness";
+import { closeProject, docker, dockerJson, e2e, health, openProject, Project, removeLeftovers, removeRunImages, REPO_ROOT, skipReason } from "./harness";
 import { LocalRegistry, registryMissing, startRegistry } from "./registry";
 import { startTraefik, TraefikServer, traefikMissing, underLoad } from "./traefik";
 
@@ -21,10 +21,19 @@ const STORE = e2e("e2e-store");
 const ILL = e2e("e2e-ill");
 const PROXY = e2e("e2e-proxy");
 const STORE_DATA = e2e("e2e-store-data");
-const CONTAINERS = [SITE, PLAIN, STORE, ILL];
+/** A container that mounts the engine's socket, as Traefik or a socket proxy in front of it does. */
+const WATCHER = e2e("e2e-watcher");
+const CONTAINERS = [SITE, PLAIN, STORE, ILL, WATCHER];
 
 /** The test stack's host names (picasoft.net rewritten to test.picasoft.net in the router rules). */
 const host = (name: string): string => `${name}.test.picasoft.net`;
+
+/** The running containers that mount a Docker socket. */
+function socketMounters(): string[] {
+  const ids = docker("ps", "--quiet").split("\n").filter((id) => id !== "");
+  if (ids.length === 0) return [];
+  return dockerJson("inspect", ...ids).filter((c: { Mounts: { Source: string }[] }) => c.Mounts.some((m) => /(docker|podman)\.sock$/.test(m.Source))).map((c: { Name: string }) => c.Name.slice(1));
+}
 
 function containerId(name: string): string {
   return docker("inspect", "--format", "{{.Id}}", name);
@@ -49,7 +58,8 @@ describe("Traefik in front of the test stack (real Traefik, Pulumi and Docker)",
 
   before(async () => {
     removeLeftovers(CONTAINERS, [PROXY], [STORE_DATA]);
-    p = await openProject(path.join(REPO_ROOT, "test/fixtures/routed"));
+    // Traefik runs here as a binary beside Docker, as it may on a machine: the stack says so.
+    p = await openProject(path.join(REPO_ROOT, "test/fixtures/routed"), { traefikOutsideDocker: "true" });
     // A commit, so that the stack records a revision and `status` compares the containers with it.
     p.git("init", "-q");
     p.git("add", "-A");
@@ -159,6 +169,34 @@ describe("Traefik in front of the test stack (real Traefik, Pulumi and Docker)",
     assert.equal(health(SITE), "healthy");
   });
 
+  it("with no Traefik watching Docker (no container mounts its socket), stops the old container without a handover; with one that does, hands over", async () => {
+    const compose = `services/${SITE}/docker-compose.yml`;
+    const handedOver = new RegExp(`${SITE}/site: ${SITE} serves; ${SITE}-old-[0-9a-f]{12} taken out of Traefik and stopped \\(the Docker socket is mounted by ${WATCHER}\\)`);
+    await p.stack.setConfig("dockerfiles:traefikOutsideDocker", { value: "false" });
+    try {
+      assert.deepEqual(socketMounters(), [], "no container on this engine mounts its socket");
+      p.edit(compose, (t) => t.replace(`traefik.enable: "true"`, `traefik.enable: "true"\n      org.picasoft.watched: "no"`));
+      const alone = await p.stack.up();
+      assert.match(alone.stdout, new RegExp(`${SITE}/site: ${SITE} serves; ${SITE}-old-[0-9a-f]{12} stopped without a handover \\(no running container mounts this Docker engine's socket`), alone.stdout);
+      assert.deepEqual(namesLike(SITE), [SITE]);
+      assert.equal(health(SITE), "healthy");
+
+      const socket = (process.env.DOCKER_HOST ?? "unix:///var/run/docker.sock").replace(/^unix:\/\//, "");
+      docker("run", "--detach", "--name", WATCHER, "--volume", `${socket}:/var/run/docker.sock:ro`, "debian:bookworm-slim", "sleep", "600");
+      try {
+        assert.deepEqual(socketMounters(), [WATCHER]);
+        p.edit(compose, (t) => t.replace(`org.picasoft.watched: "no"`, `org.picasoft.watched: "yes"`));
+        const watched = await p.stack.up();
+        assert.match(watched.stdout, handedOver, watched.stdout);
+        assert.deepEqual(namesLike(SITE), [SITE]);
+      } finally {
+        docker("rm", "--force", WATCHER);
+      }
+    } finally {
+      await p.stack.setConfig("dockerfiles:traefikOutsideDocker", { value: "true" });
+    }
+  });
+
   it("replaces a service that writes a named volume stop-first: never two containers on its data", async () => {
     p.edit(`services/${STORE}/docker-compose.yml`, (t) => t.replace(`STORE_REVISION: "2"`, `STORE_REVISION: "3"`));
     let most = 0;
@@ -198,7 +236,7 @@ describe("Traefik in front of the prod stack (real Traefik, registry, Pulumi and
     docker("network", "create", PROXY);
     fs.cpSync(path.join(REPO_ROOT, "test/fixtures/routed/e2e-site"), path.join(fixtures, "e2e-site"), { recursive: true });
     registry = await startRegistry();
-    p = await openProject(fixtures, {}, "prod", { replace: { "registry.picasoft.net": registry.server } });
+    p = await openProject(fixtures, { traefikOutsideDocker: "true" }, "prod", { replace: { "registry.picasoft.net": registry.server } });
     await p.stack.setConfig("dockerfiles:registry.server", { value: registry.server }, true);
     await p.stack.setConfig("dockerfiles:registry.username", { value: registry.username }, true);
     await p.stack.setConfig("dockerfiles:registry.password", { value: registry.password, secret: true }, true);

@@ -7,7 +7,7 @@ describe("prod stack over the example services (mocks)", () => {
   before(async () => {
     d = await runProgram(
       "prod",
-      { kind: "prod", registry: { server: "registry.picasoft.net", username: "deploy", password: "registry-pass" }, secrets: SECRETS },
+      { kind: "prod", registry: { server: "registry.picasoft.net", username: "deploy", password: "registry-pass" }, secrets: SECRETS, traefikOutsideDocker: true },
       { secretKeys: ["secrets", "registry"] },
     );
   });
@@ -54,6 +54,7 @@ describe("prod stack over the example services (mocks)", () => {
     assert.ok(web.options.dependsOn.includes(`${COMMAND}::pica-static/web/make-way`));
     const handover = commandEnv(find(d, COMMAND, "pica-static/web/handover"));
     assert.deepEqual([handover.STACK, handover.FOLDER, handover.SERVICE, handover.SETTLE], ["prod", "pica-static", "web", "3"]);
+    assert.equal(handover.TRAEFIK_OUTSIDE_DOCKER, "true", "traefikOutsideDocker: the handover runs whatever mounts the engine's socket");
     const networks = web.inputs.networksAdvanced as { name: unknown; aliases: string[] }[];
     assert.deepEqual(networks.map((n) => n.aliases), [["web", web.inputs.name]], "on the proxy network, under both names");
     assert.equal(web.inputs.name, "pica-static");

@@ -119,6 +119,7 @@ describe("test stack over the example services (mocks)", () => {
       assert.ok(c.options.dependsOn.includes(`${COMMAND}::${c.name}/make-way`), `${c.name} is created after make-way`);
       assert.ok(handover.options.dependsOn.includes(`${COMMAND}::${c.name}/healthy`), `${c.name}: the handover runs once the container is healthy`);
       assert.deepEqual([commandEnv(handover).FOLDER, commandEnv(handover).SERVICE, commandEnv(handover).STACK], [...c.name.split("/"), "test"]);
+      assert.equal(commandEnv(handover).TRAEFIK_OUTSIDE_DOCKER, undefined, `${c.name}: the handover runs only when a container mounts the engine's socket`);
       assert.equal(commandEnv(makeWay).INPUTS, labels(c)["dockerfiles.inputs"]);
       assert.equal(commandEnv(makeWay).CONTAINER, c.inputs.name);
       const aliases = (c.inputs.networksAdvanced as { aliases: string[] }[]).map((n) => n.aliases);

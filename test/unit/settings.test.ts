@@ -24,6 +24,12 @@ describe("stack settings", () => {
     }
   });
 
+  it("reads traefikOutsideDocker: false by default, a boolean", () => {
+    assert.equal(readSettings("test", config({})).settings?.traefikOutsideDocker, false);
+    assert.equal(readSettings("prod", config({ traefikOutsideDocker: "true" })).settings?.traefikOutsideDocker, true);
+    assert.match(readSettings("prod", config({ traefikOutsideDocker: "sometimes" })).problems[0]?.message ?? "", /traefikOutsideDocker/);
+  });
+
   it("refuses rewrites on prod", () => {
     const r = readSettings("prod", config({ rewrites: [{ from: "picasoft.net", to: "test.picasoft.net" }] }));
     assert.match(r.problems.map((p) => p.message).join("\n"), /'rewrites' is for test stacks only/);
