@@ -117,9 +117,8 @@ export interface HandoverOf {
   readonly stack: string;
   readonly folder: string;
   readonly service: string;
-  /** The stack's handoverSeconds and traefikOutsideDocker, and the container's stop_grace_period. */
-  readonly settleSeconds: number;
-  readonly traefikOutsideDocker: boolean;
+  readonly settings: HandoverSettings;
+  /** The container's stop_grace_period. */
   readonly stopGraceSeconds: number;
 }
 
@@ -135,8 +134,8 @@ export function handover(name: string, target: HandoverOf, container: pulumi.Out
       SERVICE: target.service,
       CONTAINER: container,
       CONTAINER_ID: containerId,
-      SETTLE: String(target.settleSeconds),
-      ...(target.traefikOutsideDocker ? { TRAEFIK_OUTSIDE_DOCKER: "true" } : {}),
+      SETTLE: String(target.settings.seconds),
+      ...(target.settings.traefikOutsideDocker ? { TRAEFIK_OUTSIDE_DOCKER: "true" } : {}),
       GRACE: String(target.stopGraceSeconds),
     },
     triggers: [containerId],

@@ -183,7 +183,7 @@ export class ServiceDeployment extends pulumi.ComponentResource {
     const opts = { parent: this, dependsOn: [container] };
     const healthy = c.waitSeconds === undefined ? undefined : this.own(containerWait("healthy", `${who}/healthy`, who, container.name, container.id, c.waitSeconds, plan.host, opts));
     if (startFirst && healthy) {
-      const of = { who, stack: refs.stack, folder: plan.folder, service: c.service, settleSeconds: refs.handover.seconds, traefikOutsideDocker: refs.handover.traefikOutsideDocker, stopGraceSeconds: c.settings.stopTimeout ?? 10 };
+      const of = { who, stack: refs.stack, folder: plan.folder, service: c.service, settings: refs.handover, stopGraceSeconds: c.settings.stopTimeout ?? 10 };
       this.own(handover(`${who}/handover`, of, container.name, container.id, plan.host, { parent: this, dependsOn: [healthy] }));
     }
     const completed = refs.job ? this.own(containerWait("completed", `${who}/completed`, who, container.name, container.id, COMPLETION_TIMEOUT_SECONDS, plan.host, opts)) : undefined;
